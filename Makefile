@@ -1,0 +1,32 @@
+# Two commands on a fresh machine (only Python 3.11, make and bash needed):
+#   make nightly   create the environment from uv.lock, run one nightly sync on the embedded stack
+#   make test      create the environment, run the test suite
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+
+.PHONY: env system-deps nightly test bench
+
+env: $(SYNCED)
+
+# The environment, exactly as locked. uv itself is a locked dev dependency, bootstrapped by pip.
+$(SYNCED): pyproject.toml uv.lock
+	test -x $(BIN)/uv || ($(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9)
+	$(BIN)/uv sync --frozen --python $(BIN)/python
+	rm -f $(VENV)/.synced-* && touch $@
+
+# Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed).
+system-deps:
+	@command -v docker-compose >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; \
+	  else echo "install docker-compose (Debian package) to validate docker-compose.yml"; fi; }
+
+nightly: env
+	$(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
+
+test: env system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: env
+	$(BIN)/python bench/ingest $(ARGS)

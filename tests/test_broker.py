@@ -1,0 +1,32 @@
+"""The embedded broker starts on a free port, answers Kafka requests, and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+
+from kafka import KafkaAdminClient
+
+from ingestion.broker import EmbeddedBroker, kafka_bootstrap
+
+
+def test_embedded_broker_answers_and_stops_cleanly():
+    broker = EmbeddedBroker().start()
+    pid = broker._process.pid
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        assert admin.describe_cluster()["cluster_id"] == broker.cluster_id
+        admin.close()
+    finally:
+        broker.stop()
+    assert not broker.running
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_bootstrap_is_configuration(monkeypatch):
+    monkeypatch.setenv("GIGSHIELD_KAFKA_BOOTSTRAP", "kafka.example:9092")
+    with kafka_bootstrap() as bootstrap:
+        assert bootstrap == "kafka.example:9092"
+    monkeypatch.delenv("GIGSHIELD_KAFKA_BOOTSTRAP")
+    with kafka_bootstrap() as bootstrap:
+        assert os.environ["GIGSHIELD_KAFKA_BOOTSTRAP"] == bootstrap != "kafka.example:9092"
+    assert "GIGSHIELD_KAFKA_BOOTSTRAP" not in os.environ
