@@ -8,7 +8,7 @@ data day D has logical date D 02:00 Beijing time and runs at D+1 02:00; rerunnin
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
@@ -22,11 +22,8 @@ from ingestion.operator_alerts import notify_operator
     start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "on_failure_callback": notify_operator,
-    },
+    # Retry delay: Airflow's [core] default_task_retry_delay (300 s unless configured).
+    default_args={"retries": 2, "on_failure_callback": notify_operator},
     tags=["gigshield", "nightly"],
     doc_md=__doc__,
 )

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # A batch closes at whichever comes first; both bound the memory one batch holds.
 DEFAULT_BATCH_BYTES = 64 << 20
 DEFAULT_BATCH_MESSAGES = 50_000
+BOOTSTRAP_TIMEOUT_MS = 15_000  # an unreachable broker fails the task (Airflow retries it) instead of hanging
 
 
 @dataclass
@@ -41,7 +42,8 @@ class TopicResult:
 
 def cluster_id(bootstrap: str) -> str:
     """The Kafka cluster id: offsets are only meaningful within one cluster's log."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-loader")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-loader",
+                             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
     try:
         return str(admin.describe_cluster()["cluster_id"])
     finally:
@@ -57,6 +59,7 @@ def _consumer(bootstrap: str) -> KafkaConsumer:
         fetch_max_bytes=64 << 20,
         max_partition_fetch_bytes=16 << 20,
         fetch_max_wait_ms=100,
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
     )
 
 

@@ -1,0 +1,25 @@
+-- Platforms' monthly employment report / worker ledger, one row per worker x employer x period.
+-- Name and phone are dropped here: no model downstream needs them.
+select
+    ledger_id,
+    report_period,
+    strptime(report_period || '-01', '%Y-%m-%d')::date as report_month,
+    platform_uscc,
+    employer_uscc,
+    employer_role,
+    {{ pseudonymise('worker_id_number') }} as worker_key,
+    occupation,
+    relationship_type,
+    part_time as is_part_time,
+    written_agreement as has_written_agreement,
+    region_code,
+    onboarding_date,
+    offboarding_date,
+    pension_registered_date,
+    medical_registered_date,
+    injury_registered_date,
+    injury_cover,
+    deposit_amount,
+    report_date,
+    {{ kafka_evidence() }}
+from {{ source('raw', 'hrss__employment_ledger') }}

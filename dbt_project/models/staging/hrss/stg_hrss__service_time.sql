@@ -1,0 +1,17 @@
+-- Daily service time per worker and platform.
+select
+    record_id as service_day_id,
+    platform_uscc,
+    employer_uscc,
+    {{ pseudonymise('worker_id_number') }} as worker_key,
+    service_date,
+    online_minutes,
+    order_minutes,
+    longest_continuous_minutes,
+    orders as orders_completed,
+    earnings,
+    holiday_premium,
+    statutory_holiday as is_statutory_holiday,
+    forced_offline as was_forced_offline,
+    {{ kafka_evidence() }}
+from {{ source('raw', 'hrss__service_time') }}

@@ -1,0 +1,22 @@
+-- Wage-account payments, one row per reported state of a worker's pay for a period.
+-- The bank account is dropped: no model downstream needs it.
+select
+    payment_id as payment_snapshot_id,
+    payer_uscc,
+    platform_uscc,
+    {{ pseudonymise('worker_id_number') }} as worker_key,
+    pay_period,
+    period_start,
+    period_end,
+    hours_worked,
+    amount_due,
+    amount_paid,
+    deduction_amount,
+    deduction_reason,
+    includes_back_pay,
+    due_date,
+    paid_date,
+    payment_status,
+    snapshot_date,
+    {{ kafka_evidence() }}
+from {{ source('raw', 'hrss__wage_payment') }}

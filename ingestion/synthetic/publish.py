@@ -1,0 +1,107 @@
+"""Publish the synthetic agencies' feeds to Kafka, in envelopes, and record the ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+
+from ingestion.contracts import Contract, default_contracts
+from ingestion.synthetic.feeds import Record, generate_day, stamp
+from ingestion.synthetic.malformed import malformed_message
+from ingestion.synthetic.manifest import Manifest
+from ingestion.synthetic.violations import Rates
+from ingestion.synthetic.world import build_world
+
+MESSAGE_NAMESPACE = uuid.UUID("6f1c3c52-5a8e-4f4b-9a51-6b1d2f0c9e11")
+DEFAULT_PARTITIONS = 3
+KEY_FIELDS = ("payer_uscc", "employer_uscc", "enterprise_uscc", "respondent_uscc", "uscc", "holder_uscc", "worker_id_number")
+
+
+def ensure_topics(bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-agencies")
+    try:
+        missing = sorted(set(topics) - set(admin.list_topics()))
+        if missing:
+            admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+    finally:
+        admin.close()
+
+
+def producer(bootstrap: str) -> KafkaProducer:
+    return KafkaProducer(bootstrap_servers=bootstrap, client_id="gigshield-agencies", compression_type="zstd",
+                         linger_ms=20, batch_size=4 << 20, max_request_size=64 << 20, acks=1)
+
+
+def message_id(topic: str, day: dt.date, seed: int, workers: int, seq: int) -> str:
+    return str(uuid.uuid5(MESSAGE_NAMESPACE, f"{topic}:{day}:{seed}:{workers}:{seq}"))
+
+
+def envelope(contract: Contract, day: dt.date) -> dict[str, object]:
+    return {"source_agency": contract.agency, "contract": contract.topic, "contract_version": contract.version,
+            "produced_at": stamp(day, 23, 30)}
+
+
+def chunks(records: list[Record], size: int) -> Iterator[list[Record]]:
+    for i in range(0, len(records), size):
+        yield records[i:i + size]
+
+
+def partition_key(record: Record) -> bytes:
+    return str(next((record[k] for k in KEY_FIELDS if record.get(k)), "")).encode()
+
+
+def messages_for(contract: Contract, records: list[Record], day: dt.date, seed: int, workers: int,
+                 per_message: int, rates: Rates, manifest: Manifest) -> Iterator[tuple[bytes, bytes]]:
+    """(key, value) of every message of one topic and day, malformed extras included."""
+    base = envelope(contract, day)
+    seq = 0
+    for batch in chunks(records, per_message):
+        mid = message_id(contract.topic, day, seed, workers, seq)
+        seq += 1
+        yield partition_key(batch[0]), json.dumps(base | {"message_id": mid, "records": batch},
+                                                  ensure_ascii=False).encode()
+    rng = random.Random(f"{seed}:malformed:{contract.topic}:{day}")
+    expected = rates.malformed * len(records)  # a share of the records' worth, sent as extra messages
+    for _ in range(int(expected) + (rng.random() < expected % 1)):
+        bad = malformed_message(contract, base, records[rng.randrange(len(records))],
+                                message_id(contract.topic, day, seed, workers, seq), rng)
+        seq += 1
+        manifest.add_malformed(bad)
+        yield b"malformed", bad.value
+    manifest.count(contract.topic, seq, len(records))
+
+
+def publish_window(end_date: dt.date, days: int, workers: int, seed: int, bootstrap: str,
+                   manifest_path: Path | None = None, mode: str = "auto", records_per_message: int = 1000,
+                   rates: Rates = Rates()) -> Manifest:
+    """Publish `days` days of every feed ending on `end_date`; returns (and writes) the manifest."""
+    contracts = default_contracts()
+    world = build_world(seed, workers)
+    start = end_date - dt.timedelta(days=days - 1)
+    manifest = Manifest.start(seed=seed, workers=workers, start=start, end=end_date, rates=rates, mode=mode)
+    ensure_topics(bootstrap, sorted(contracts))
+    kafka = producer(bootstrap)
+    try:
+        for offset in range(days):
+            day = start + dt.timedelta(days=offset)
+            output = generate_day(world, day, start, rates)
+            manifest.add_violations(output.violations)
+            for topic, contract in sorted(contracts.items()):
+                bulk = mode == "bulk" or (mode == "auto" and contract.delivery == "bulk")
+                per_message = records_per_message if bulk else 1
+                for key, value in messages_for(contract, output.records.get(topic, []), day, seed, workers,
+                                               per_message, rates, manifest):
+                    kafka.send(topic, value, key=key)
+            kafka.flush()
+    finally:
+        kafka.close()
+    if manifest_path:
+        manifest.write(manifest_path)
+    return manifest

@@ -1,0 +1,76 @@
+"""The main job end to end: embedded broker, synthetic agencies, the real Airflow DAG
+(`airflow dags test`), real dbt and a real DuckDB file — run twice for the same day."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from ingestion import run_nightly
+from ingestion.config import PROJECT_ROOT
+from ingestion.contracts import default_contracts
+
+DAY = "2026-11-22"
+STAGING = {
+    "samr.enterprise.v1": "stg_samr__enterprises", "samr.penalty.v1": "stg_samr__penalties",
+    "transport.licence.v1": "stg_transport__licences", "emergency.safety_incident.v1": "stg_emergency__safety_incidents",
+    "nhsa.medical_enrolment.v1": "stg_nhsa__medical_enrolments", "hrss.employment_ledger.v1": "stg_hrss__employment_ledger",
+    "hrss.wage_payment.v1": "stg_hrss__wage_payments", "hrss.service_time.v1": "stg_hrss__service_time",
+    "hrss.complaint_event.v1": "stg_hrss__complaint_events", "court.case.v1": "stg_court__cases",
+    "hrss.inspection_order.v1": "stg_hrss__inspection_orders",
+}
+
+
+def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+    assert bag.import_errors == {}
+    dag = bag.dags["nightly_agency_sync"]
+    assert {t.task_id for t in dag.tasks} == {"list_feeds", "ingest_feed", "dbt_build"}
+    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 2 * * *", "Asia/Shanghai")
+    assert all(t.retries >= 1 and t.on_failure_callback for t in dag.tasks)
+
+
+def warehouse_counts(path) -> dict[str, tuple[int, int]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            topic: (con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0],
+                    con.execute(f"SELECT count(*) FROM staging.{STAGING[topic]}").fetchone()[0])
+            for topic, c in default_contracts().items()
+        } | {"quarantine": (con.execute("SELECT count(*) FROM raw._quarantine").fetchone()[0], 0)}
+
+
+@pytest.fixture
+def isolated_job(monkeypatch, tmp_path):
+    monkeypatch.delenv("GIGSHIELD_KAFKA_BOOTSTRAP", raising=False)
+    monkeypatch.delenv("GIGSHIELD_WAREHOUSE", raising=False)
+    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
+    return tmp_path / "data"
+
+
+def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolated_job, capsys):
+    args = ["--date", DAY, "--workers", "400"]
+    run_nightly.main(args)
+    summary = capsys.readouterr().out
+    warehouse = isolated_job / "warehouse.duckdb"
+    first = warehouse_counts(warehouse)
+    manifest = json.loads((isolated_job / "manifests" / f"{DAY}.json").read_text())
+
+    assert str(warehouse) in summary and "hrss.wage_payment.v1" in summary
+    for topic in default_contracts():
+        loaded, staged = first[topic]
+        assert loaded == staged == manifest["topics"][topic]["records"] > 0, topic
+    malformed_records = sum(1 for m in manifest["malformed"] if m["record_index"] is not None)
+    malformed_messages = len(manifest["malformed"]) - malformed_records
+    assert first["quarantine"][0] == malformed_records + malformed_messages > 0
+
+    run_nightly.main(args)  # a new embedded broker, the agencies resend the same day
+    assert warehouse_counts(warehouse) == first
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        redelivered = con.execute("SELECT sum(redelivered_messages) FROM raw._batches").fetchone()[0]
+    assert redelivered == sum(t["messages"] for t in manifest["topics"].values())
