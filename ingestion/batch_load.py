@@ -43,6 +43,7 @@ class BatchCounts:
 
 
 EMPTY = BatchCounts(0, 0, 0, 0, 0)
+ARROW_CHUNK_MESSAGES = 16
 
 
 def _arrow_batch(messages: list[Message]) -> pa.Table:
@@ -56,12 +57,14 @@ def _arrow_batch(messages: list[Message]) -> pa.Table:
         except (UnicodeDecodeError, AttributeError):
             texts.append(None)
             undecodable.append(m.value or b"")
-    return pa.table({
+    table = pa.table({
         "partition": pa.array([m.partition for m in messages], pa.int32()),
         "offset": pa.array([m.offset for m in messages], pa.int64()),
         "value": pa.array(texts, pa.string()),
         "raw": pa.array(undecodable, pa.binary()),
     })
+    # Small record batches let DuckDB parse bulk messages on all its threads (~1.2x measured).
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_MESSAGES))
 
 
 class BatchWriter:
@@ -71,6 +74,7 @@ class BatchWriter:
         self.con = con
         self.contract = contract
         self.cluster_id = cluster_id
+        con.execute("SET preserve_insertion_order = false")  # raw rows carry their Kafka offsets instead
         # One JSON parse per message; the slower diagnosis runs only for messages that failed it.
         self._parse_sql = f"""
             CREATE OR REPLACE TEMP TABLE _gs_msg AS

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,9 +47,22 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> Path:
     airflow = str(Path(sys.executable).with_name("airflow"))
     log_path = logs / f"nightly_{day.isoformat()}.log"
     _run_logged([airflow, "db", "migrate"], env, log_path)
-    logical_date = dt.datetime.combine(day, dt.time(2, 0), SHANGHAI).isoformat()
-    _run_logged([airflow, "dags", "test", DAG_ID, logical_date], env, log_path)
+    logical_date = dt.datetime.combine(day, dt.time(2, 0), SHANGHAI)
+    _run_logged([airflow, "dags", "test", DAG_ID, logical_date.isoformat()], env, log_path)
+    state = _run_state(airflow, env, logical_date)
+    if state != "success":
+        raise SystemExit(f"{DAG_ID} for {day} ended {state}; see {log_path} and data/operator_alerts.jsonl")
     return log_path
+
+
+def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> str:
+    """The state Airflow recorded for the DAG run of this logical date (not the CLI's exit code)."""
+    listed = subprocess.run([airflow, "dags", "list-runs", DAG_ID, "-o", "json"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+    runs = json.loads(next(line for line in reversed(listed.splitlines()) if line.startswith(("[{", "[]"))))
+    wanted = logical_date.astimezone(dt.timezone.utc)
+    ours = [r for r in runs if dt.datetime.fromisoformat(r["logical_date"]) == wanted]
+    return max(ours, key=lambda r: r["run_after"])["state"] if ours else "missing"
 
 
 def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:

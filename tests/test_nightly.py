@@ -74,3 +74,15 @@ def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolat
     with duckdb.connect(str(warehouse), read_only=True) as con:
         redelivered = con.execute("SELECT sum(redelivered_messages) FROM raw._batches").fetchone()[0]
     assert redelivered == sum(t["messages"] for t in manifest["topics"].values())
+
+
+def test_a_failed_task_alerts_the_operator(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from ingestion.operator_alerts import notify_operator
+
+    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
+    ti = SimpleNamespace(dag_id="nightly_agency_sync", task_id="ingest_feed", map_index=3, try_number=3)
+    notify_operator({"task_instance": ti, "run_id": "scheduled__2026-11-22", "exception": TimeoutError("no broker")})
+    (alert,) = [json.loads(line) for line in (tmp_path / "operator_alerts.jsonl").read_text().splitlines()]
+    assert alert["task_id"] == "ingest_feed" and alert["map_index"] == 3 and "no broker" in alert["error"]

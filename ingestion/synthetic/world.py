@@ -26,7 +26,7 @@ INDUSTRY_OCCUPATION = {
 }
 PARTNER_KINDS = ("labour_dispatch", "franchisee", "agent", "outsourcer")
 # Birth-place codes that stdnum.cn.ric accepts (its table is of historical birth places).
-BIRTH_PLACES = ("330302", "533521", "110101", "310101", "440106", "510104", "420102", "610102")
+BIRTH_PLACES = ("210122", "210321", "430121", "430221", "330122", "530121", "532322", "110101", "310101")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 BRANDS = ("速达", "飞驰", "安行", "畅运", "优送", "星链", "云途", "快驿", "鲸选", "锦程")

@@ -1,0 +1,23 @@
+# The Gigshield project image: Airflow 3 with the DAGs, dbt project, contracts and ingestion code.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy \
+    AIRFLOW_HOME=/opt/airflow PATH=/opt/venv/bin:$PATH PYTHONPATH=/opt/gigshield
+RUN pip install --no-cache-dir uv==0.13.9 \
+ && useradd --create-home --uid 50000 gigshield \
+ && mkdir -p /opt/airflow /data && chown gigshield /opt/airflow /data
+
+WORKDIR /opt/gigshield
+# Dependencies first: this layer is rebuilt only when the lock changes.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY contracts/ contracts/
+COPY ingestion/ ingestion/
+COPY expectations/ expectations/
+COPY dbt_project/ dbt_project/
+COPY dags/ dags/
+
+USER gigshield
+CMD ["airflow", "version"]

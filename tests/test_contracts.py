@@ -1,0 +1,43 @@
+"""The contracts are valid ODCS, follow the house conventions, and drive the dbt sources."""
+
+from __future__ import annotations
+
+import pytest
+from datacontract.data_contract import DataContract
+
+from ingestion import dbt_sources
+from ingestion.config import CONTRACTS_DIR
+from ingestion.contracts import default_contracts
+
+FEEDS = sorted(default_contracts())
+
+
+def test_the_feeds_the_rules_need_are_all_there():
+    assert FEEDS == sorted([
+        "samr.enterprise.v1", "samr.penalty.v1", "transport.licence.v1", "emergency.safety_incident.v1",
+        "nhsa.medical_enrolment.v1", "hrss.employment_ledger.v1", "hrss.wage_payment.v1", "hrss.service_time.v1",
+        "hrss.complaint_event.v1", "court.case.v1", "hrss.inspection_order.v1"])
+
+
+@pytest.mark.parametrize("topic", FEEDS)
+def test_datacontract_lint_passes(topic):
+    result = DataContract(data_contract_file=str(CONTRACTS_DIR / f"{topic}.odcs.yaml")).lint()
+    assert result.result.value == "passed", [c.reason for c in result.checks]
+
+
+@pytest.mark.parametrize("topic", FEEDS)
+def test_conventions(topic):
+    contract = default_contracts()[topic]
+    assert topic.endswith(".v" + contract.version.split(".")[0]), "topic version is the contract's major version"
+    assert contract.table == f"{contract.agency}__{contract.entity}"
+    assert contract.delivery in ("bulk", "event")
+    for field in contract.fields:
+        assert field.description, f"{field.name} is undocumented"
+        if field.pii:
+            assert field.classification == "restricted", field.name
+        if field.check == "uscc" or field.check == "ric":
+            assert field.pattern, field.name
+
+
+def test_dbt_sources_are_generated_from_the_contracts():
+    assert dbt_sources.main(["--check"]) == 0
