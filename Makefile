@@ -16,11 +16,14 @@ $(SYNCED): pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --python $(BIN)/python
 	rm -f $(VENV)/.synced-* && touch $@
 
-# Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed).
+# Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed),
+# chromium renders the Data Docs and the contract catalog headless.
+DEBIAN_TEST_PACKAGES := docker-compose chromium
 system-deps:
-	@command -v docker-compose >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null; \
-	  else echo "install docker-compose (Debian package) to validate docker-compose.yml"; fi; }
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "install the Debian packages$$missing for the tests"; exit 1; fi; fi
 
 nightly: env
 	$(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)

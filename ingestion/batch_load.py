@@ -133,7 +133,8 @@ class BatchWriter:
             self._advance_offsets(batch_id, params["now"])
             counts = self._counts(len(messages))
             con.execute(
-                f"INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO {RAW_SCHEMA}._batches (batch_id, topic, cluster_id, logical_date, messages, "
+                "redelivered_messages, records, loaded, quarantined, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, self.contract.topic, self.cluster_id, logical_date, *counts.astuple(), params["now"]],
             )
             con.execute("COMMIT")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
+OUTBOUND_CONTRACTS_DIR = CONTRACTS_DIR / "outbound"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 

@@ -6,14 +6,15 @@ checks, the dbt sources, the GX suites and the generator all derive from these o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from open_data_contract_standard.model import CustomProperty, OpenDataContractStandard, SchemaProperty
 
-from ingestion.config import CONTRACTS_DIR
+from ingestion.config import CONTRACTS_DIR, OUTBOUND_CONTRACTS_DIR
 
 CONTRACT_SUFFIX = ".odcs.yaml"
 RAW_SCHEMA = "raw"
@@ -21,6 +22,10 @@ RAW_SCHEMA = "raw"
 
 def _custom(props: list[CustomProperty] | None) -> dict[str, Any]:
     return {p.property: p.value for p in props or [] if p.property}
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Field:
     check: str | None = None
     pii: str | None = None
     references: str | None = None
+    max_null_percent: float | None = None
 
     @classmethod
     def from_odcs(cls, prop: SchemaProperty) -> "Field":
@@ -49,6 +55,11 @@ class Field:
         enum = next(
             (tuple(q.arguments["validValues"]) for q in prop.quality or []
              if q.metric == "invalidValues" and q.arguments and "validValues" in q.arguments),
+            None,
+        )
+        max_null_percent = next(
+            (float(q.mustBeLessThan) for q in prop.quality or []
+             if q.metric == "nullValues" and q.mustBeLessThan is not None and q.unit == "percent"),
             None,
         )
         if not prop.name or not prop.physicalType or not prop.logicalType:
@@ -68,7 +79,32 @@ class Field:
             check=custom.get("check"),
             pii=custom.get("pii"),
             references=custom.get("references"),
+            max_null_percent=max_null_percent,
         )
+
+
+# The one shape of SQL quality rule the contracts use: count the violating rows, there must be none.
+_SQL_RULE = re.compile(r"^\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\w+\s+WHERE\s+(?P<condition>.+?)\s*;?\s*$",
+                       re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SqlRule:
+    """A record-level `type: sql` quality rule: `SELECT COUNT(*) FROM <model> WHERE <violation>`, mustBe 0."""
+
+    description: str
+    violation: str  # SQL condition true for a violating record
+    columns: tuple[str, ...]  # the contract fields it reads
+
+    @classmethod
+    def from_odcs(cls, query: str, description: str, field_names: list[str], where: str) -> "SqlRule":
+        match = _SQL_RULE.match(query)
+        if not match:
+            raise ValueError(f"{where}: sql quality rule must be 'SELECT COUNT(*) FROM <model> WHERE <condition>' "
+                             f"with mustBe: 0, got {query!r}")
+        violation = match["condition"]
+        columns = tuple(f for f in field_names if re.search(rf"\b{re.escape(f)}\b", violation))
+        return cls(description=description, violation=violation, columns=columns)
 
 
 @dataclass(frozen=True)
@@ -85,10 +121,18 @@ class Contract:
     description: str
     fields: tuple[Field, ...]
     path: Path
+    # Batch-level thresholds (contract customProperties / schema quality): see expectations.suites.
+    min_rows: int = 0
+    min_volume_ratio: float | None = None
+    min_reference_match_rate: float | None = None
+    sql_rules: tuple[SqlRule, ...] = ()
+    # The whole ODCS document as loaded, for exporters that take it whole (not part of equality).
+    document: OpenDataContractStandard | None = field(default=None, compare=False, repr=False)
 
     @property
     def qualified_table(self) -> str:
-        return f"{RAW_SCHEMA}.{self.table}"
+        """Feeds land in raw.<physicalName>; outbound contracts name their schema (marts.dim_enterprise)."""
+        return self.table if "." in self.table else f"{RAW_SCHEMA}.{self.table}"
 
     @property
     def key(self) -> str:
@@ -106,6 +150,12 @@ class Contract:
         if odcs.id is None or not path.name == f"{odcs.id}{CONTRACT_SUFFIX}":
             raise ValueError(f"{path.name}: file name must be <id>{CONTRACT_SUFFIX} (id {odcs.id!r})")
         fields = tuple(Field.from_odcs(p) for p in obj.properties or [])
+        custom = _custom(odcs.customProperties)
+        row_count_floor = next((int(q.mustBeGreaterThan) + 1 for q in obj.quality or []
+                                if q.metric == "rowCount" and q.mustBeGreaterThan is not None), 0)
+        sql_rules = tuple(
+            SqlRule.from_odcs(q.query, (q.description or "").strip(), [f.name for f in fields], path.name)
+            for q in obj.quality or [] if q.type == "sql" and q.query and q.mustBe == 0)
         if not any(f.unique for f in fields):
             raise ValueError(f"{path.name}: no primaryKey/unique field")
         return cls(
@@ -115,11 +165,22 @@ class Contract:
             agency=odcs.domain or odcs.id.split(".")[0],
             entity=obj.name or "",
             table=obj.physicalName or "",
-            delivery=str(_custom(odcs.customProperties).get("delivery", "event")),
+            delivery=str(custom.get("delivery", "event")),
             description=(odcs.description.purpose if odcs.description and odcs.description.purpose else "").strip(),
             fields=fields,
             path=path,
+            min_rows=row_count_floor,
+            min_volume_ratio=_optional_float(custom.get("minVolumeRatio")),
+            min_reference_match_rate=_optional_float(custom.get("minReferenceMatchRate")),
+            sql_rules=sql_rules,
+            document=odcs,
         )
+
+    def odcs(self) -> OpenDataContractStandard:
+        """The full ODCS document, as it was when the contract was loaded."""
+        if self.document is None:
+            raise ValueError(f"{self.topic}: contract was not loaded from a file")
+        return self.document
 
 
 def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
@@ -130,5 +191,11 @@ def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
 
 @cache
 def default_contracts() -> dict[str, Contract]:
-    """The project's committed contracts (cached: they do not change while a process runs)."""
+    """The project's committed feed contracts (cached: they do not change while a process runs)."""
     return load_contracts(CONTRACTS_DIR)
+
+
+@cache
+def outbound_contracts() -> dict[str, Contract]:
+    """The contracts of the datasets Gigshield publishes (contracts/outbound/), by dataset id."""
+    return load_contracts(OUTBOUND_CONTRACTS_DIR)

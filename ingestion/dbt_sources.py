@@ -62,11 +62,21 @@ def _table(contract: Contract) -> dict[str, object]:
     }
 
 
+BATCHES_TABLE = {
+    "name": "_batches",
+    "description": "Loader bookkeeping: one row per committed batch with its inbound-validation status "
+                   "(pending, released, held, accepted). Staging reads released and accepted batches only "
+                   "(macro released_rows).",
+    "columns": [{"name": "batch_id", "data_tests": ["unique", "not_null"]},
+                {"name": "status", "data_tests": [{"accepted_values": {"arguments": {"values": ["pending", "released", "held", "accepted"]}}}]}],
+}
+
+
 def render_sources(contracts: Iterable[Contract]) -> str:
     sources = {"version": 2, "sources": [{
         "name": RAW_SCHEMA, "schema": RAW_SCHEMA,
         "description": "Agency feeds as loaded from Kafka, exactly once, one table per contract.",
-        "tables": [_table(c) for c in sorted(contracts, key=lambda c: c.table)],
+        "tables": [_table(c) for c in sorted(contracts, key=lambda c: c.table)] + [BATCHES_TABLE],
     }]}
     return HEADER + yaml.safe_dump(sources, sort_keys=False, allow_unicode=True, width=120)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import DBT_PROJECT_DIR, Settings
-from ingestion.contracts import RAW_SCHEMA, default_contracts
+from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
 from ingestion.loader import ingest
+from ingestion.warehouse import ensure_raw_tables
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,21 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
     return counts
 
 
+def validate_feed(topic: str, day: dt.date, settings: Settings | None = None) -> dict[str, object]:
+    """Inbound validation of one feed's night (expectations.inbound); raises if the night is held."""
+    from expectations.gx_project import open_context
+    from expectations.inbound import validate_feed as validate
+
+    settings = settings or Settings.from_env()
+    contracts = default_contracts()
+    with duckdb.connect(str(settings.warehouse)) as con:
+        ensure_raw_tables(con, contracts.values())
+        result = validate(con, open_context(settings.data_dir), contracts[topic], contracts, day)
+    log.info("%s for %s: %s", topic, day, result)
+    result.raise_if_held()
+    return {**asdict(result), "logical_date": day.isoformat()}
+
+
 def dbt_build(settings: Settings | None = None, select: str | None = None) -> None:
     """`dbt build` of the project against the warehouse; raises if any model or test fails."""
     from dbt.cli.main import dbtRunner  # heavy import: only when the step runs
@@ -54,15 +70,57 @@ def dbt_build(settings: Settings | None = None, select: str | None = None) -> No
         raise RuntimeError(f"dbt build failed: {result.exception or 'see ' + str(work / 'logs')}")
 
 
-def feed_summary(warehouse: Path) -> list[tuple[str, int, int, int]]:
-    """Per feed: rows loaded in total, records quarantined in total, messages redelivered and skipped."""
+def outbound_datasets() -> list[str]:
+    return sorted(outbound_contracts())
+
+
+def publish_dataset(dataset: str, day: dt.date, settings: Settings | None = None) -> dict[str, object]:
+    """Validate one mart against its outbound contract and publish it; raises if it is blocked."""
+    from expectations.gx_project import open_context
+    from expectations.publication import publish_dataset as publish
+
+    settings = settings or Settings.from_env()
+    with duckdb.connect(str(settings.warehouse)) as con:
+        result = publish(con, open_context(settings.data_dir), outbound_contracts()[dataset], day,
+                         settings.data_dir / "published")
+    log.info("%s for %s: %s", dataset, day, result)
+    result.raise_if_blocked()
+    return {**asdict(result), "logical_date": day.isoformat()}
+
+
+def render_docs(settings: Settings | None = None) -> dict[str, str]:
+    """GX Data Docs and the contract catalog, next to the warehouse."""
+    from expectations.docs import build_contract_catalog, build_data_docs
+
+    settings = settings or Settings.from_env()
+    return {"data_docs": str(build_data_docs(settings.data_dir)),
+            "contract_catalog": str(build_contract_catalog(settings.data_dir / "docs" / "contracts"))}
+
+
+def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int, str]]:
+    """Per feed: rows loaded and records quarantined in total, messages redelivered, and the
+    inbound-validation status of the day's batches (released, held, accepted; '-' if none)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = []
         for topic, contract in sorted(default_contracts().items()):
             loaded = con.execute(f"SELECT count(*) FROM {contract.qualified_table}").fetchone()[0]
-            quarantined, redelivered = con.execute(
+            quarantined, redelivered, status = con.execute(
                 f"SELECT (SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE topic = $t),"
-                f" (SELECT coalesce(sum(redelivered_messages), 0) FROM {RAW_SCHEMA}._batches WHERE topic = $t)",
-                {"t": topic}).fetchone()
-            rows.append((topic, loaded, quarantined, redelivered))
+                f" (SELECT coalesce(sum(redelivered_messages), 0) FROM {RAW_SCHEMA}._batches WHERE topic = $t),"
+                f" (SELECT coalesce(string_agg(DISTINCT status, ','), '-') FROM {RAW_SCHEMA}._batches"
+                f"  WHERE topic = $t AND logical_date = $d)",
+                {"t": topic, "d": day}).fetchone()
+            rows.append((topic, loaded, quarantined, redelivered, status))
         return rows
+
+
+def publication_summary(warehouse: Path, day: dt.date) -> list[tuple[str, str, int, str | None]]:
+    """Per outbound dataset: the latest publication attempt for the day (status, rows, file)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
+                           "AND table_name = 'publications'").fetchone()[0]:
+            return []
+        return con.execute("""SELECT dataset, arg_max(status, recorded_at), arg_max(rows, recorded_at),
+                                     arg_max(path, recorded_at)
+                              FROM audit.publications WHERE logical_date = ? GROUP BY dataset ORDER BY dataset""",
+                           [day]).fetchall()

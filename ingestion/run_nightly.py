@@ -20,22 +20,27 @@ from pathlib import Path
 from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
 from ingestion.config import Settings
-from ingestion.nightly import SHANGHAI, feed_summary
+from ingestion.nightly import SHANGHAI, feed_summary, publication_summary
 
 DAG_ID = "nightly_agency_sync"
 
 
-def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path) -> None:
-    """Run a command with its output in a log file; on failure show the log's tail and raise."""
+def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, check: bool = True) -> int:
+    """Run a command with its output in a log file; if `check`, on failure show the log's tail and raise."""
     with log_path.open("ab") as log:
         completed = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    if completed.returncode != 0:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
-        raise SystemExit(f"{' '.join(cmd[:4])} failed (exit {completed.returncode}); log {log_path}:\n" + "\n".join(tail))
+    if check and completed.returncode != 0:
+        _fail(f"{' '.join(cmd[:4])} failed (exit {completed.returncode})", log_path)
+    return completed.returncode
 
 
-def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> Path:
-    """`airflow dags test` of the nightly DAG for one data day; returns the log file."""
+def _fail(what: str, log_path: Path) -> None:
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+    raise SystemExit(f"{what}; log {log_path}:\n" + "\n".join(tail))
+
+
+def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
+    """`airflow dags test` of the nightly DAG for one data day; returns the log file and the run's state."""
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = airflow_env()
@@ -48,11 +53,13 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> Path:
     log_path = logs / f"nightly_{day.isoformat()}.log"
     _run_logged([airflow, "db", "migrate"], env, log_path)
     logical_date = dt.datetime.combine(day, dt.time(2, 0), SHANGHAI)
-    _run_logged([airflow, "dags", "test", DAG_ID, logical_date.isoformat()], env, log_path)
+    # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
+    # Airflow recorded tells them apart.
+    exit_code = _run_logged([airflow, "dags", "test", DAG_ID, logical_date.isoformat()], env, log_path, check=False)
     state = _run_state(airflow, env, logical_date)
-    if state != "success":
-        raise SystemExit(f"{DAG_ID} for {day} ended {state}; see {log_path} and data/operator_alerts.jsonl")
-    return log_path
+    if state == "missing":
+        _fail(f"airflow dags test {DAG_ID} recorded no run (exit {exit_code})", log_path)
+    return log_path, state
 
 
 def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> str:
@@ -66,13 +73,20 @@ def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> 
 
 
 def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
-    rows = feed_summary(settings.warehouse)
+    rows = feed_summary(settings.warehouse, day)
     width = max(len(r[0]) for r in rows)
     print(f"\nGigshield nightly sync for {day} — rows in the warehouse after this run")
-    print(f"{'feed':<{width}}  {'loaded':>10}  {'quarantined':>11}  {'redelivered':>11}")
-    for topic, loaded, quarantined, redelivered in rows:
-        print(f"{topic:<{width}}  {loaded:>10,}  {quarantined:>11,}  {redelivered:>11,}")
-    print(f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}")
+    print(f"{'feed':<{width}}  {'loaded':>10}  {'quarantined':>11}  {'redelivered':>11}  night's validation")
+    for topic, loaded, quarantined, redelivered, status in rows:
+        print(f"{topic:<{width}}  {loaded:>10,}  {quarantined:>11,}  {redelivered:>11,}  {status}")
+    published = publication_summary(settings.warehouse, day)
+    if published:
+        print("\npublished datasets (outbound contracts)")
+        for dataset, status, count, path in published:
+            print(f"{dataset:<{width}}  {count:>10,}  {status}  {path or ''}")
+    docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    print(f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
+          f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,8 +107,11 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_publish:
             publish_window(end_date=args.date, days=args.days, workers=args.workers, seed=args.seed,
                            bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
-        log_path = run_dag(args.date, settings, bootstrap)
+        log_path, state = run_dag(args.date, settings, bootstrap)
     print_summary(args.date, settings, log_path)
+    if state != "success":
+        raise SystemExit(f"{DAG_ID} for {args.date} ended {state}: see the held feeds and blocked datasets above, "
+                         f"{log_path} and {settings.data_dir / 'operator_alerts.jsonl'}")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,16 @@ CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._batches (
     batch_id VARCHAR PRIMARY KEY, topic VARCHAR NOT NULL, cluster_id VARCHAR NOT NULL,
     logical_date DATE, messages INTEGER NOT NULL, redelivered_messages INTEGER NOT NULL,
     records INTEGER NOT NULL, loaded INTEGER NOT NULL, quarantined INTEGER NOT NULL,
-    committed_at TIMESTAMPTZ NOT NULL);
+    committed_at TIMESTAMPTZ NOT NULL,
+    -- pending until inbound validation (expectations.inbound) releases or holds it; an operator may
+    -- accept a held batch (expectations.holds). Staging reads released and accepted batches only.
+    status VARCHAR NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'released', 'held', 'accepted')),
+    validation_id VARCHAR);
+-- One row per inbound validation of a feed's night: its verdict and the batch-level expectations that failed.
+CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._validations (
+    validation_id VARCHAR PRIMARY KEY, topic VARCHAR NOT NULL, logical_date DATE,
+    records_validated INTEGER NOT NULL, quarantined INTEGER NOT NULL, status VARCHAR NOT NULL,
+    failed_expectations VARCHAR[] NOT NULL, validated_at TIMESTAMPTZ NOT NULL);
 """
 
 

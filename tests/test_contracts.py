@@ -7,9 +7,10 @@ from datacontract.data_contract import DataContract
 
 from ingestion import dbt_sources
 from ingestion.config import CONTRACTS_DIR
-from ingestion.contracts import default_contracts
+from ingestion.contracts import default_contracts, outbound_contracts
 
 FEEDS = sorted(default_contracts())
+OUTBOUND = sorted(outbound_contracts())
 
 
 def test_the_feeds_the_rules_need_are_all_there():
@@ -19,9 +20,9 @@ def test_the_feeds_the_rules_need_are_all_there():
         "hrss.complaint_event.v1", "court.case.v1", "hrss.inspection_order.v1"])
 
 
-@pytest.mark.parametrize("topic", FEEDS)
-def test_datacontract_lint_passes(topic):
-    result = DataContract(data_contract_file=str(CONTRACTS_DIR / f"{topic}.odcs.yaml")).lint()
+@pytest.mark.parametrize("path", [f"{t}.odcs.yaml" for t in FEEDS] + [f"outbound/{d}.odcs.yaml" for d in OUTBOUND])
+def test_datacontract_lint_passes(path):
+    result = DataContract(data_contract_file=str(CONTRACTS_DIR / path)).lint()
     assert result.result.value == "passed", [c.reason for c in result.checks]
 
 

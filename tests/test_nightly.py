@@ -10,7 +10,7 @@ import pytest
 
 from ingestion import run_nightly
 from ingestion.config import PROJECT_ROOT
-from ingestion.contracts import default_contracts
+from ingestion.contracts import default_contracts, outbound_contracts
 
 DAY = "2026-11-22"
 STAGING = {
@@ -30,9 +30,12 @@ def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatc
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     assert bag.import_errors == {}
     dag = bag.dags["nightly_agency_sync"]
-    assert {t.task_id for t in dag.tasks} == {"list_feeds", "ingest_feed", "dbt_build"}
+    assert {t.task_id for t in dag.tasks} == {"list_feeds", "ingest_feed", "validate_feed", "dbt_build",
+                                              "list_datasets", "publish_dataset", "render_docs", "run_failed"}
     assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 2 * * *", "Asia/Shanghai")
-    assert all(t.retries >= 1 and t.on_failure_callback for t in dag.tasks)
+    assert all(t.on_failure_callback for t in dag.tasks)
+    assert all(t.retries >= 1 for t in dag.tasks if t.task_id != "run_failed")  # the run's verdict: no retry
+    assert dag.get_task("run_failed").trigger_rule == "one_failed"
 
 
 def warehouse_counts(path) -> dict[str, tuple[int, int]]:
@@ -68,6 +71,17 @@ def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolat
     malformed_records = sum(1 for m in manifest["malformed"] if m["record_index"] is not None)
     malformed_messages = len(manifest["malformed"]) - malformed_records
     assert first["quarantine"][0] == malformed_records + malformed_messages > 0
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        statuses = con.execute("SELECT DISTINCT status FROM raw._batches").fetchall()
+        published = con.execute("SELECT dataset, status, rows, checksum FROM audit.publications").fetchall()
+    assert statuses == [("released",)]  # valid synthetic data passes inbound validation
+    assert sorted(d for d, *_ in published) == sorted(outbound_contracts())
+    for dataset, status, rows, checksum in published:
+        parquet = isolated_job / "published" / dataset / DAY / f"{dataset}.parquet"
+        assert status == "published" and rows > 0 and parquet.exists(), dataset
+    assert (isolated_job / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert (isolated_job / "docs" / "contracts" / "index.html").exists()
 
     run_nightly.main(args)  # a new embedded broker, the agencies resend the same day
     assert warehouse_counts(warehouse) == first

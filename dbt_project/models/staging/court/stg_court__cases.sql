@@ -15,4 +15,4 @@ select
     region_code,
     updated_at,
     {{ kafka_evidence() }}
-from {{ source('raw', 'court__case') }}
+from {{ released_rows('court__case') }}

@@ -12,4 +12,4 @@ select
     injuries,
     severe_weather as is_severe_weather,
     {{ kafka_evidence() }}
-from {{ source('raw', 'emergency__safety_incident') }}
+from {{ released_rows('emergency__safety_incident') }}

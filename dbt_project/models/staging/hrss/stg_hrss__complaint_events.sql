@@ -14,4 +14,4 @@ select
     workers_involved,
     handling_unit,
     {{ kafka_evidence() }}
-from {{ source('raw', 'hrss__complaint_event') }}
+from {{ released_rows('hrss__complaint_event') }}

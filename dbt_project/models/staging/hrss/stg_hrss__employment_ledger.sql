@@ -22,4 +22,4 @@ select
     deposit_amount,
     report_date,
     {{ kafka_evidence() }}
-from {{ source('raw', 'hrss__employment_ledger') }}
+from {{ released_rows('hrss__employment_ledger') }}

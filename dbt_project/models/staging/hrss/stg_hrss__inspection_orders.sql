@@ -16,4 +16,4 @@ select
     status as order_status,
     updated_at,
     {{ kafka_evidence() }}
-from {{ source('raw', 'hrss__inspection_order') }}
+from {{ released_rows('hrss__inspection_order') }}

@@ -14,4 +14,4 @@ select
     statutory_holiday as is_statutory_holiday,
     forced_offline as was_forced_offline,
     {{ kafka_evidence() }}
-from {{ source('raw', 'hrss__service_time') }}
+from {{ released_rows('hrss__service_time') }}

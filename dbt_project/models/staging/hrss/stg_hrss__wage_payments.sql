@@ -19,4 +19,4 @@ select
     payment_status,
     snapshot_date,
     {{ kafka_evidence() }}
-from {{ source('raw', 'hrss__wage_payment') }}
+from {{ released_rows('hrss__wage_payment') }}

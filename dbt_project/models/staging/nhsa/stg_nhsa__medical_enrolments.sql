@@ -10,4 +10,4 @@ select
     status as spell_status,
     snapshot_date,
     {{ kafka_evidence() }}
-from {{ source('raw', 'nhsa__medical_enrolment') }}
+from {{ released_rows('nhsa__medical_enrolment') }}

@@ -14,4 +14,4 @@ select
     registered_date,
     snapshot_date,
     {{ kafka_evidence() }}
-from {{ source('raw', 'samr__enterprise') }}
+from {{ released_rows('samr__enterprise') }}

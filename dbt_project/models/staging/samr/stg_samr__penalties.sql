@@ -9,4 +9,4 @@ select
     fine_amount,
     description as penalty_description,
     {{ kafka_evidence() }}
-from {{ source('raw', 'samr__penalty') }}
+from {{ released_rows('samr__penalty') }}

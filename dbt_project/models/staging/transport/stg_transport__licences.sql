@@ -10,4 +10,4 @@ select
     status as licence_status,
     snapshot_date,
     {{ kafka_evidence() }}
-from {{ source('raw', 'transport__licence') }}
+from {{ released_rows('transport__licence') }}

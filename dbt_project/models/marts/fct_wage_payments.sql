@@ -1,0 +1,23 @@
+-- One row per payer, worker and pay period: the latest reported state of that pay from the
+-- wage-dedicated account (工资专用账户), with what is still outstanding.
+select
+    payer_uscc || ':' || worker_key || ':' || pay_period as wage_payment_key,
+    payer_uscc,
+    platform_uscc,
+    worker_key,
+    pay_period,
+    period_start,
+    period_end,
+    amount_due,
+    amount_paid,
+    greatest(amount_due - amount_paid, 0) as amount_outstanding,
+    includes_back_pay,
+    due_date,
+    paid_date,
+    payment_status,
+    snapshot_date,
+    message_id as evidence_message_id,
+    record_index as evidence_record_index
+from {{ ref('stg_hrss__wage_payments') }}
+qualify row_number() over (
+    partition by payer_uscc, worker_key, pay_period order by snapshot_date desc, kafka_partition desc, kafka_offset desc) = 1

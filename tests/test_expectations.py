@@ -1,0 +1,125 @@
+"""GX suites follow the contracts, and the domain expectations judge records correctly (real GX)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+from stdnum.cn import ric, uscc
+
+from expectations.domain import registries
+from expectations.gx_project import RECORD_RESULT_FORMAT, open_context, validate_frame
+from expectations.suites import feed_suites, suite
+from ingestion import dbt_sources
+from ingestion.config import CONTRACTS_DIR
+from ingestion.contracts import Contract, load_contracts
+
+WAGE = "hrss.wage_payment.v1"
+
+
+def _types(expectation_suite) -> dict[tuple[str, str], dict]:
+    configs = [e.configuration for e in expectation_suite.expectations]
+    return {(c.type, c.kwargs.get("column", "")): c.kwargs for c in configs}
+
+
+def test_changing_a_field_in_a_contract_changes_the_gx_suite_and_the_dbt_source(tmp_path):
+    shutil.copy(CONTRACTS_DIR / f"{WAGE}.odcs.yaml", tmp_path)
+    before = load_contracts(tmp_path)[WAGE]
+    path = tmp_path / f"{WAGE}.odcs.yaml"
+    doc = yaml.safe_load(path.read_text())
+    props = doc["schema"][0]["properties"]
+    status = next(p for p in props if p["name"] == "payment_status")
+    status["quality"][0]["arguments"]["validValues"].append("disputed")
+    props.append({"name": "bank_branch", "logicalType": "string", "physicalType": "VARCHAR", "required": True,
+                  "description": "Branch of the wage account.", "logicalTypeOptions": {"pattern": "^[0-9]{12}$"}})
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    after = load_contracts(tmp_path)[WAGE]
+
+    old, new = _types(feed_suites(before).records), _types(feed_suites(after).records)
+    enum = ("expect_column_values_to_be_in_set", "payment_status")
+    assert "disputed" not in old[enum]["value_set"] and "disputed" in new[enum]["value_set"]
+    assert ("expect_column_values_to_match_regex", "bank_branch") not in old
+    assert new[("expect_column_values_to_match_regex", "bank_branch")]["regex"] == "^[0-9]{12}$"
+    assert ("expect_column_values_to_not_be_null", "bank_branch") in new
+
+    def source_table(contract: Contract) -> dict:
+        sources = yaml.safe_load(dbt_sources.render_sources([contract]))["sources"][0]
+        return next(t for t in sources["tables"] if t["name"] == contract.table)
+
+    old_columns = {c["name"]: c for c in source_table(before)["columns"]}
+    new_columns = {c["name"]: c for c in source_table(after)["columns"]}
+    assert set(new_columns) - set(old_columns) == {"bank_branch"}
+    assert new_columns["bank_branch"]["data_type"] == "VARCHAR"
+    assert "disputed" in str(new_columns["payment_status"]) and "disputed" not in str(old_columns["payment_status"])
+
+
+def test_suites_split_record_checks_from_batch_checks():
+    suites = feed_suites(load_contracts(CONTRACTS_DIR)[WAGE])
+    records, batch = _types(suites.records), _types(suites.batch)
+    assert ("expect_column_values_to_be_valid_uscc", "payer_uscc") in records
+    assert ("expect_column_values_to_be_valid_resident_id", "worker_id_number") in records
+    assert ("expect_multicolumn_values_to_satisfy_sql_rule", "") in records
+    assert ("expect_column_values_to_be_between", "amount_due") in records
+    assert ("expect_table_row_count_to_be_between", "") in batch
+    assert ("expect_column_values_to_reference_registry", "payer_uscc") in batch  # mostly 0.99: a rate
+    assert ("expect_column_values_to_be_of_type", "amount_due") in batch
+
+
+def _unexpected(context, expectation: dict, frame: pd.DataFrame) -> set:
+    contract = load_contracts(CONTRACTS_DIR)[WAGE]
+    result = validate_frame(context, suite(f"probe.{expectation['type']}", [expectation], contract, "records"),
+                            frame, run_name="probe", result_format=RECORD_RESULT_FORMAT)
+    (r,) = result.results
+    assert not r.exception_info.get("raised_exception"), r.exception_info
+    return set(r.result.get("unexpected_index_list") or [])
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory):
+    return open_context(tmp_path_factory.mktemp("gx"))
+
+
+def _exp(type_: str, **kwargs) -> dict:
+    return {"type": type_, "kwargs": kwargs}
+
+
+def test_identifier_expectations_use_the_national_check_characters(context):
+    good_uscc, good_id = "91330106MA2GL1RQ51", "110101199003074514"
+    assert uscc.is_valid(good_uscc) and ric.is_valid(good_id)
+    frame = pd.DataFrame({"u": [good_uscc, good_uscc[:-1] + "0", None], "i": [good_id, good_id[:-1] + "0", None]},
+                         index=[10, 11, 12])
+    assert _unexpected(context, _exp("expect_column_values_to_be_valid_uscc", column="u"), frame) == {11}
+    assert _unexpected(context, _exp("expect_column_values_to_be_valid_resident_id", column="i"), frame) == {11}
+
+
+def test_region_and_registry_expectations(context):
+    frame = pd.DataFrame({"region": ["430102", "999999"], "uscc": ["A", "B"]})
+    assert _unexpected(context, _exp("expect_column_values_to_be_known_region_code", column="region"), frame) == {1}
+    with registries({"samr.enterprise.v1.uscc": frozenset({"A"})}):
+        assert _unexpected(context, _exp("expect_column_values_to_reference_registry", column="uscc",
+                                         registry="samr.enterprise.v1.uscc"), frame) == {1}
+
+
+def test_the_contract_sql_rule_is_evaluated_per_record_with_sql_null_semantics(context):
+    frame = pd.DataFrame({"amount_paid": [100.0, 120.0, 120.0, None], "amount_due": [100.0, 100.0, 100.0, 100.0],
+                          "includes_back_pay": [False, False, True, False]})
+    rule = _exp("expect_multicolumn_values_to_satisfy_sql_rule",
+                column_list=["amount_paid", "amount_due", "includes_back_pay"],
+                violation="amount_paid > amount_due AND NOT includes_back_pay")
+    assert _unexpected(context, rule, frame) == {1}
+
+
+def test_stage_order_flags_the_step_that_comes_too_early(context):
+    t = pd.Timestamp
+    frame = pd.DataFrame({
+        "complaint_id": ["c1", "c1", "c1", "c2", "c2"],
+        "event_type": ["received", "accepted", "feedback", "received", "accepted"],
+        "event_at": [t("2026-11-20 09:00"), t("2026-11-20 10:00"), t("2026-11-20 09:30"),
+                     t("2026-11-21 09:00"), t("2026-11-21 09:00")],
+    })
+    rule = _exp("expect_multicolumn_values_to_have_stages_in_time_order",
+                column_list=["complaint_id", "event_type", "event_at"],
+                stage_order=["received", "accepted", "connected", "feedback", "closed"])
+    assert _unexpected(context, rule, frame) == {2}
