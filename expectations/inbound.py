@@ -74,7 +74,8 @@ def _fields(contract: Contract) -> str:
 def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str, params: list[object]) -> pd.DataFrame:
     frame = con.execute(
         f"SELECT rowid AS {ROW_ID}, {_fields(contract)} FROM {contract.qualified_table} WHERE {where}", params).df()
-    return frame.set_index(ROW_ID)
+    # Unnamed: GX reports unexpected rows of an unnamed index vectorised, of a named one row by row.
+    return frame.set_index(ROW_ID).rename_axis(None)
 
 
 def _registry_keys(con: duckdb.DuckDBPyConnection, contract: Contract, contracts: dict[str, Contract]) -> dict[str, frozenset[str]]:
@@ -129,9 +130,7 @@ def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd
             raise RuntimeError(f"{contract.topic}: expectation {r.expectation_config.type} raised: "
                                f"{r.exception_info.get('exception_message')}")
         label = expectation_label(r.expectation_config)
-        for unexpected in r.result.get("unexpected_index_list") or []:
-            # With a named index GX reports {index name: value, column: value, ...} per row.
-            row = unexpected[ROW_ID] if isinstance(unexpected, dict) else unexpected
+        for row in r.result.get("unexpected_index_list") or []:
             if row in pending:
                 failures.setdefault(int(row), []).append(label)
     return failures
