@@ -4,16 +4,18 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml expectations/docs_assets.py 2>/dev/null | cksum | cut -d' ' -f1)
 
 .PHONY: env system-deps nightly test bench
 
 env: $(SYNCED)
 
-# The environment, exactly as locked. uv itself is a locked dev dependency, bootstrapped by pip.
-$(SYNCED): pyproject.toml uv.lock
+# The environment, exactly as locked (uv itself is a locked dev dependency, bootstrapped by pip),
+# and the pinned npm packages GX Data Docs load (expectations/docs_assets.py).
+$(SYNCED): pyproject.toml uv.lock expectations/docs_assets.py
 	test -x $(BIN)/uv || ($(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9)
 	$(BIN)/uv sync --frozen --python $(BIN)/python
+	$(BIN)/python -m expectations.docs_assets fetch
 	rm -f $(VENV)/.synced-* && touch $@
 
 # Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from expectations.docs_assets import localise_site
 from expectations.gx_project import open_context
 from ingestion.config import CONTRACTS_DIR
 
@@ -14,10 +15,12 @@ DATA_DOCS_SITE = "local_site"
 
 
 def build_data_docs(data_dir: Path) -> Path:
-    """Render GX Data Docs; returns the site's index.html."""
+    """Render GX Data Docs, with their scripts and styles served locally; returns the site's index.html."""
     context = open_context(data_dir)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    return data_dir / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE / "index.html"
+    site = data_dir / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
+    localise_site(site)
+    return site / "index.html"
 
 
 def build_contract_catalog(out_dir: Path, contracts_dir: Path = CONTRACTS_DIR) -> Path:

