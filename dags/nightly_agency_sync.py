@@ -62,10 +62,11 @@ def nightly_agency_sync() -> None:
             raise AirflowFailException(str(held)) from held
 
     @task
-    def dbt_build() -> None:
-        from ingestion.nightly import dbt_build
+    def dbt_build(logical_date: datetime | None = None) -> None:
+        from ingestion.nightly import data_date, dbt_build
 
-        dbt_build()
+        assert logical_date is not None
+        dbt_build(as_of=data_date(logical_date))
 
     @task
     def list_datasets() -> list[str]:

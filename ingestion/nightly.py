@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from dataclasses import asdict
@@ -53,8 +54,9 @@ def validate_feed(topic: str, day: dt.date, settings: Settings | None = None) ->
     return {**asdict(result), "logical_date": day.isoformat()}
 
 
-def dbt_build(settings: Settings | None = None, select: str | None = None) -> None:
-    """`dbt build` of the project against the warehouse; raises if any model or test fails."""
+def dbt_build(settings: Settings | None = None, select: str | None = None, as_of: dt.date | None = None) -> None:
+    """`dbt build` of the project against the warehouse; raises if any model or test fails.
+    `as_of` is the data day statuses are evaluated on (var as_of_date; default: today)."""
     from dbt.cli.main import dbtRunner  # heavy import: only when the step runs
 
     settings = settings or Settings.from_env()
@@ -63,8 +65,10 @@ def dbt_build(settings: Settings | None = None, select: str | None = None) -> No
     work = settings.data_dir / "dbt"
     args = ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
-    if select:
-        args += ["--select", select]
+    if select:  # a part of the project: only the tests whose models are all in it
+        args += ["--select", select, "--indirect-selection", "cautious"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
     result = dbtRunner().invoke(args)
     if not result.success:
         raise RuntimeError(f"dbt build failed: {result.exception or 'see ' + str(work / 'logs')}")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
+from expectations.gx_project import open_context
+from expectations.inbound import InboundResult, validate_feed
 from ingestion.broker import EmbeddedBroker
-from ingestion.contracts import Contract
+from ingestion.contracts import Contract, default_contracts
+from ingestion.loader import ingest
 
 SAMPLE_BY_TYPE: dict[str, Any] = {
     "string": "sample", "integer": 1, "number": 12.5, "boolean": True,
@@ -62,3 +69,29 @@ def publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
         producer.flush()
     finally:
         producer.close()
+
+
+def send(broker, contract: Contract, records: list[dict], day: dt.date, batch: int = 500) -> None:
+    create_topic(broker.bootstrap, contract.topic)
+    messages = [json.dumps({
+        "message_id": f"{contract.topic}:{day}:{uuid.uuid4().hex}", "source_agency": contract.agency,
+        "contract": contract.topic, "contract_version": contract.version,
+        "produced_at": f"{day + dt.timedelta(days=1)}T01:00:00+08:00", "records": records[i:i + batch],
+    }, ensure_ascii=False).encode() for i in range(0, len(records), batch)]
+    publish(broker.bootstrap, contract.topic, messages)
+
+
+@pytest.fixture
+def feeds() -> dict[str, Contract]:
+    """Every feed on topics of the test's own (same raw tables, so references between feeds resolve)."""
+    run = uuid.uuid4().hex[:8]
+    return {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
+
+
+def load_and_validate(broker, warehouse: Path, gx_dir: Path, feeds: dict[str, Contract], topic: str,
+                      records: list[dict], day: dt.date) -> InboundResult:
+    """Publish records as an agency would, ingest them and run inbound validation for the day."""
+    send(broker, feeds[topic], records, day)
+    ingest(warehouse, [feeds[topic]], broker.bootstrap, day)
+    with duckdb.connect(str(warehouse)) as con:
+        return validate_feed(con, open_context(gx_dir), feeds[topic], feeds, day)

@@ -5,10 +5,8 @@ corrupt some of them the way a faulty agency export would."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-import uuid
 from pathlib import Path
 
 import duckdb
@@ -18,13 +16,12 @@ from expectations import holds
 from expectations.gx_project import open_context
 from expectations.inbound import InboundValidationFailed, validate_feed
 from ingestion.config import Settings
-from ingestion.contracts import Contract, default_contracts
-from ingestion.loader import ingest
+from ingestion.contracts import Contract
 from ingestion.nightly import dbt_build
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
-from tests.conftest import create_topic, publish
+from tests.conftest import load_and_validate
 
 DAY = dt.date(2026, 11, 22)
 ENTERPRISE, LEDGER, WAGE, COMPLAINT = ("samr.enterprise.v1", "hrss.employment_ledger.v1",
@@ -35,31 +32,6 @@ ENTERPRISE, LEDGER, WAGE, COMPLAINT = ("samr.enterprise.v1", "hrss.employment_le
 def day_records() -> dict[str, list[dict]]:
     world = build_world(seed=11, workers=300)
     return generate_day(world, DAY, window_start=DAY, rates=Rates(violation=0.02, malformed=0)).records
-
-
-@pytest.fixture
-def feeds() -> dict[str, Contract]:
-    """Every feed on topics of this test's own (same raw tables, so references resolve)."""
-    run = uuid.uuid4().hex[:8]
-    return {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
-
-
-def send(broker, contract: Contract, records: list[dict], day: dt.date, batch: int = 500) -> None:
-    create_topic(broker.bootstrap, contract.topic)
-    messages = [json.dumps({
-        "message_id": f"{contract.topic}:{day}:{uuid.uuid4().hex}", "source_agency": contract.agency,
-        "contract": contract.topic, "contract_version": contract.version,
-        "produced_at": f"{day + dt.timedelta(days=1)}T01:00:00+08:00", "records": records[i:i + batch],
-    }, ensure_ascii=False).encode() for i in range(0, len(records), batch)]
-    publish(broker.bootstrap, contract.topic, messages)
-
-
-def load_and_validate(broker, warehouse: Path, gx_dir: Path, feeds: dict[str, Contract], topic: str,
-                      records: list[dict], day: dt.date = DAY):
-    send(broker, feeds[topic], records, day)
-    ingest(warehouse, [feeds[topic]], broker.bootstrap, day)
-    with duckdb.connect(str(warehouse)) as con:
-        return validate_feed(con, open_context(gx_dir), feeds[topic], feeds, day)
 
 
 def reconcile(warehouse: Path, contract: Contract) -> dict[str, int]:
@@ -84,7 +56,7 @@ def quarantined(warehouse: Path, contract: Contract) -> dict[str, str]:
 def test_a_bad_batch_is_quarantined_record_by_record_with_reasons_and_the_rest_loads(
         broker, tmp_path, feeds, day_records):
     warehouse, gx_dir = tmp_path / "w.duckdb", tmp_path / "gx"
-    assert load_and_validate(broker, warehouse, gx_dir, feeds, ENTERPRISE, day_records[ENTERPRISE]).quarantined == 0
+    assert load_and_validate(broker, warehouse, gx_dir, feeds, ENTERPRISE, day_records[ENTERPRISE], DAY).quarantined == 0
 
     wages = [dict(r) for r in day_records[WAGE]]
     bad_uscc, bad_id, negative, overpaid = wages[0], wages[1], wages[2], wages[3]
@@ -93,7 +65,7 @@ def test_a_bad_batch_is_quarantined_record_by_record_with_reasons_and_the_rest_l
         "0" if bad_id["worker_id_number"][-1] != "0" else "1")
     negative["amount_paid"] = "-300.00"
     overpaid.update(amount_paid=str(float(overpaid["amount_due"]) + 500), includes_back_pay=False)
-    result = load_and_validate(broker, warehouse, gx_dir, feeds, WAGE, wages)
+    result = load_and_validate(broker, warehouse, gx_dir, feeds, WAGE, wages, DAY)
 
     reasons = quarantined(warehouse, feeds[WAGE])
     key = feeds[WAGE].key
@@ -110,7 +82,7 @@ def test_a_bad_batch_is_quarantined_record_by_record_with_reasons_and_the_rest_l
 
     ledger = [dict(r) for r in day_records[LEDGER]]
     ledger[0]["region_code"] = "999999"  # well-formed, but no such GB/T 2260 region in use
-    load_and_validate(broker, warehouse, gx_dir, feeds, LEDGER, ledger)
+    load_and_validate(broker, warehouse, gx_dir, feeds, LEDGER, ledger, DAY)
     assert quarantined(warehouse, feeds[LEDGER]) == {
         ledger[0][feeds[LEDGER].key]: "expectations failed: expect_column_values_to_be_known_region_code(region_code)"}
 
@@ -120,7 +92,7 @@ def test_a_bad_batch_is_quarantined_record_by_record_with_reasons_and_the_rest_l
     steps = [("received", "09:00"), ("accepted", "08:00"), ("feedback", "11:00")]  # accepted before received
     events = [dict(template, event_id=f"{template['complaint_id']}-t{i}", complaint_id=f"{template['complaint_id']}-t",
                    event_type=step, event_at=f"{DAY}T{at}:00+08:00") for i, (step, at) in enumerate(steps)]
-    load_and_validate(broker, warehouse, gx_dir, feeds, COMPLAINT, events)
+    load_and_validate(broker, warehouse, gx_dir, feeds, COMPLAINT, events, DAY)
     assert quarantined(warehouse, feeds[COMPLAINT]) == {events[1]["event_id"]: (
         "expectations failed: expect_multicolumn_values_to_have_stages_in_time_order(complaint_id,event_type,event_at)")}
     counts = reconcile(warehouse, feeds[COMPLAINT])
@@ -179,7 +151,7 @@ def test_a_null_rate_above_the_contracts_threshold_holds_the_night(broker, tmp_p
     records = [dict(r) for r in day_records[ENTERPRISE]]
     for r in records[: len(records) // 4]:  # the contract allows under 5% missing addresses
         r["address"] = None
-    result = load_and_validate(broker, tmp_path / "w.duckdb", tmp_path / "gx", feeds, ENTERPRISE, records)
+    result = load_and_validate(broker, tmp_path / "w.duckdb", tmp_path / "gx", feeds, ENTERPRISE, records, DAY)
     assert result.status == "held" and result.quarantined == 0
     assert result.failed_batch_expectations == ["expect_column_values_to_not_be_null(address)"]
     assert reconcile(tmp_path / "w.duckdb", feeds[ENTERPRISE])["raw_rows"] == len(records)  # held, not lost

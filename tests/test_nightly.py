@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import duckdb
 import pytest
 
 from ingestion import run_nightly
-from ingestion.config import PROJECT_ROOT
+from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.contracts import default_contracts, outbound_contracts
 
 DAY = "2026-11-22"
@@ -83,11 +84,26 @@ def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolat
     assert (isolated_job / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
     assert (isolated_job / "docs" / "contracts" / "index.html").exists()
 
+    assert recovered_wage_arrears(warehouse) == injected(manifest, "wage_arrears")
+
     run_nightly.main(args)  # a new embedded broker, the agencies resend the same day
     assert warehouse_counts(warehouse) == first
     with duckdb.connect(str(warehouse), read_only=True) as con:
         redelivered = con.execute("SELECT sum(redelivered_messages) FROM raw._batches").fetchone()[0]
     assert redelivered == sum(t["messages"] for t in manifest["topics"].values())
+
+
+def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
+    """(employer, worker pseudonym, business key) of the violations the generator injected, visible by DAY."""
+    key = Settings.from_env().pseudonym_key
+    return {(v["employer_uscc"], hashlib.sha256(f"{key}:{v['worker_id_number']}".encode()).hexdigest(), v["business_key"])
+            for v in manifest["violations"] if v["kind"] == kind and v["observable_from"] <= DAY}
+
+
+def recovered_wage_arrears(warehouse) -> set[tuple[str, str, str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return set(con.execute(
+            "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears").fetchall())
 
 
 def test_a_failed_task_alerts_the_operator(monkeypatch, tmp_path):

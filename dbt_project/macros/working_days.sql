@@ -1,0 +1,15 @@
+{#- The date `n` working days after `day` (n ≥ 1), on the official calendar (int_calendar__working_days):
+    statutory holidays skipped, 调休 swapped workdays counted. Deadlines in 人社部令第45号 run in working days. -#}
+{% macro add_working_days(day, n) -%}
+    (select min(w.calendar_date) from {{ ref('int_calendar__working_days') }} w
+     where w.is_workday and w.working_day_number = (
+        select d.working_day_number + ({{ n }}) from {{ ref('int_calendar__working_days') }} d
+        where d.calendar_date = ({{ day }})))
+{%- endmacro %}
+
+{#- The last working day on or before `day`: a payday that falls on a rest day or holiday is paid
+    early, on the nearest working day before it (工资支付暂行规定 Art.7). -#}
+{% macro working_day_on_or_before(day) -%}
+    (select max(w.calendar_date) from {{ ref('int_calendar__working_days') }} w
+     where w.is_workday and w.calendar_date <= ({{ day }}))
+{%- endmacro %}

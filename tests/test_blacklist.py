@@ -1,0 +1,83 @@
+"""The unpaid-wage blacklist on hand-built cases, through the real pipeline: broker, loader, GX, dbt.
+
+Dates are computed by hand on the 2026 official calendar (国务院办公厅 notice: 10-01..10-07 off,
+Saturday 10-10 a swapped workday) and written out below; the model counts them with chinese-calendar
+via the ref_calendar seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from ingestion.config import Settings
+from ingestion.nightly import dbt_build
+from ingestion.synthetic.feeds import generate_day
+from ingestion.synthetic.violations import Rates
+from ingestion.synthetic.world import build_world
+from tests.conftest import load_and_validate
+
+AS_OF = dt.date(2026, 11, 24)
+HUNAN_REGION = "430102"  # 芙蓉区, 长沙市: Hunan thresholds ¥6,000 / ¥40,000 (ref_wage_crime_thresholds)
+
+
+def order(order_id: str, uscc: str, amount: str, **changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "record_id": f"{order_id}:1", "order_id": order_id, "enterprise_uscc": uscc, "region_code": HUNAN_REGION,
+        "issued_date": "2026-09-10", "payment_deadline": "2026-09-25",  # a Friday, just before National Day
+        "workers_affected": 12, "months_unpaid": 3, "amount_ordered": amount, "amount_paid": "0.00",
+        "paid_in_full_date": None, "written_commitment_date": None, "mass_incident": False, "status": "overdue",
+        "updated_at": "2026-11-20T10:00:00+08:00",
+    }
+    record.update(changes)
+    return record
+
+
+@pytest.fixture
+def blacklist(broker, tmp_path, feeds, monkeypatch):
+    enterprises = generate_day(build_world(seed=3, workers=100), AS_OF, AS_OF, Rates(0, 0)).records["samr.enterprise.v1"]
+    employer = enterprises[0]
+    orders = [
+        order("HN-UNPAID", employer["uscc"], "60000.00"),  # 12 workers, 3 months, ¥60,000 ≥ ¥40,000
+        order("HN-PAID", employer["uscc"], "60000.00", amount_paid="60000.00", paid_in_full_date="2026-10-20",
+              written_commitment_date="2026-10-21", status="complied"),  # paid and committed before 10-29
+        order("HN-SMALL", employer["uscc"], "20000.00"),  # under the ¥40,000 threshold: watch list, not here
+    ]
+    warehouse, gx = tmp_path / "w.duckdb", tmp_path / "gx"
+    assert load_and_validate(broker, warehouse, gx, feeds, "samr.enterprise.v1", enterprises, AS_OF).status == "released"
+    assert load_and_validate(broker, warehouse, gx, feeds, "hrss.inspection_order.v1", orders, AS_OF).quarantined == 0
+    monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
+    dbt_build(Settings.from_env(), select="+fct_unpaid_wage_blacklist +fct_unpaid_wage_watch_list", as_of=AS_OF)
+    with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
+        frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
+        watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()
+    return employer, {row["order_id"]: row for row in frame.to_dict("records")}, dict(watched)
+
+
+def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_dates(blacklist):
+    employer, rows, _ = blacklist
+    listed = rows["HN-UNPAID"]
+    assert listed["listing_criterion"] == "many_workers_threshold" and listed["many_workers_threshold"] == 40000
+    assert (listed["enterprise_uscc"], listed["legal_rep_name"]) == (employer["uscc"], employer["legal_rep_name"])
+    dates = {k: listed[k].date() for k in ("notice_date", "objection_deadline", "verification_deadline",
+                                           "decision_date", "listed_from", "listed_until")}
+    assert dates == {
+        "notice_date": dt.date(2026, 9, 28),  # first working day after Fri 09-25
+        "objection_deadline": dt.date(2026, 10, 10),  # 5 working days: 09-29, 09-30, 10-08, 10-09, Sat 10-10
+        "verification_deadline": dt.date(2026, 10, 16),  # 5 more: 10-12 .. 10-16
+        "decision_date": dt.date(2026, 10, 29),  # 20 working days after the deadline
+        "listed_from": dt.date(2026, 10, 29),
+        "listed_until": dt.date(2029, 10, 29),  # 3 years
+    }
+    assert listed["listing_status"] == "listed"
+    assert listed["evidence_message_id"] and "人社部令第45号" in listed["rule_version"]
+
+
+def test_paid_before_the_decision_is_not_listed_and_small_arrears_go_to_the_watch_list(blacklist):
+    _, rows, watched = blacklist
+    assert rows["HN-PAID"]["listing_status"] == "not_listed_paid_before_decision"
+    assert str(rows["HN-PAID"]["listed_from"]) == "NaT"
+    assert "HN-SMALL" not in rows
+    assert watched == {"HN-SMALL": dt.date(2027, 9, 25)}  # watch_list_years = 1 (configurable default)
