@@ -84,7 +84,8 @@ def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolat
     assert (isolated_job / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
     assert (isolated_job / "docs" / "contracts" / "index.html").exists()
 
-    assert recovered_wage_arrears(warehouse) == injected(manifest, "wage_arrears")
+    for kind, found in recovered_violations(warehouse).items():  # precision and recall 1.0 per kind
+        assert found == injected(manifest, kind) and found, kind
 
     run_nightly.main(args)  # a new embedded broker, the agencies resend the same day
     assert warehouse_counts(warehouse) == first
@@ -100,10 +101,21 @@ def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
             for v in manifest["violations"] if v["kind"] == kind and v["observable_from"] <= DAY}
 
 
-def recovered_wage_arrears(warehouse) -> set[tuple[str, str, str]]:
+RULE_QUERIES = {
+    "wage_arrears": "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears",
+    "below_minimum_wage":
+        "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__minimum_wage_shortfalls",
+    "overtime_no_stop_dispatch": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
+                                 "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
+} | {kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "
+           f"WHERE violation_kind = '{kind}'"
+     for kind in ("deposit_taken", "late_social_insurance", "missing_injury_cover")}
+
+
+def recovered_violations(warehouse) -> dict[str, set[tuple[str, str, str]]]:
+    """What the rule models flag, per injected violation kind, in the manifest's key shape."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return set(con.execute(
-            "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears").fetchall())
+        return {kind: set(con.execute(sql).fetchall()) for kind, sql in RULE_QUERIES.items()}
 
 
 def test_a_failed_task_alerts_the_operator(monkeypatch, tmp_path):

@@ -18,6 +18,4 @@ select
     snapshot_date,
     message_id as evidence_message_id,
     record_index as evidence_record_index
-from {{ ref('stg_hrss__wage_payments') }}
-qualify row_number() over (
-    partition by payer_uscc, worker_key, pay_period order by snapshot_date desc, kafka_partition desc, kafka_offset desc) = 1
+from {{ ref('int_hrss__wage_payments_latest') }}

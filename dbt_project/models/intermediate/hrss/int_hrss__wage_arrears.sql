@@ -4,19 +4,11 @@
 -- Overdue days count from the payday to payment in full, or to the as-of date if still unpaid.
 {% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 
-with latest as (
-    select *
-    from {{ ref('stg_hrss__wage_payments') }}
-    qualify row_number() over (
-        partition by payer_uscc, worker_key, pay_period
-        order by snapshot_date desc, kafka_partition desc, kafka_offset desc) = 1
-),
-
-due as (
+with due as (
     select
         l.*,
         {{ working_day_on_or_before('l.due_date') }} as payday
-    from latest l
+    from {{ ref('int_hrss__wage_payments_latest') }} l
 )
 
 select
