@@ -1,0 +1,32 @@
+-- Every finding the rules make about an enterprise, one row each, in one shape: who (the employer
+-- and, where the work ran through a platform, that platform), what (the kind and its amount), when
+-- (the day that dates it), and the evidence (Kafka message and the rule version). Credit indicators,
+-- grades and joint liability are counted from here.
+{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
+
+select payer_uscc as enterprise_uscc, platform_uscc, 'wage_arrears' as finding_kind, payday as finding_date,
+       worker_key, amount_unpaid as amount, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__wage_arrears') }}
+union all
+select payer_uscc, platform_uscc, 'below_minimum_wage', strptime(pay_period || '-01', '%Y-%m-%d')::date,
+       worker_key, shortfall, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__minimum_wage_shortfalls') }}
+union all
+select employer_uscc, platform_uscc, 'overtime_no_stop_dispatch', service_date,
+       worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
+union all
+select employer_uscc, platform_uscc, violation_kind, as_of_date,
+       worker_key, measured_value, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__engagement_violations') }}
+union all
+select uscc, null, 'penalty_' || authority || '_' || penalty_category, decision_date,
+       null, fine_amount, 'gigshield.penalties.v1 (行政处罚决定)', kafka_topic, message_id, record_index
+from {{ ref('stg_samr__penalties') }}
+where decision_date <= {{ as_of }}
+union all
+select enterprise_uscc, null, 'mass_incident', payment_deadline,
+       null, amount_outstanding, 'gigshield.mass_incident.v1 (人社部规〔2016〕1号 C grade)', evidence_topic,
+       evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__payment_orders') }}
+where is_mass_incident and issued_date <= {{ as_of }}
