@@ -5,6 +5,10 @@
 -- A platform's own findings and those of its cooperating enterprises (joint liability, 连带责任)
 -- are kept apart.
 {% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
+{% set own_indicators = [
+    'wage_arrears_findings', 'workers_in_arrears', 'wage_arrears_amount', 'minimum_wage_findings',
+    'overtime_findings', 'deposit_findings', 'late_social_insurance_findings', 'missing_injury_cover_findings',
+    'labour_penalties', 'mass_incidents'] %}
 
 with years as (
     select distinct year(finding_date) as grade_year from {{ ref('int_credit__findings') }}
@@ -58,16 +62,9 @@ graded as (
         e.is_platform,
         e.region_code,
         y.grade_year,
-        coalesce(o.wage_arrears_findings, 0) as wage_arrears_findings,
-        coalesce(o.workers_in_arrears, 0) as workers_in_arrears,
-        coalesce(o.wage_arrears_amount, 0) as wage_arrears_amount,
-        coalesce(o.minimum_wage_findings, 0) as minimum_wage_findings,
-        coalesce(o.overtime_findings, 0) as overtime_findings,
-        coalesce(o.deposit_findings, 0) as deposit_findings,
-        coalesce(o.late_social_insurance_findings, 0) as late_social_insurance_findings,
-        coalesce(o.missing_injury_cover_findings, 0) as missing_injury_cover_findings,
-        coalesce(o.labour_penalties, 0) as labour_penalties,
-        coalesce(o.mass_incidents, 0) as mass_incidents,
+        {%- for column in own_indicators %}
+        coalesce(o.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
         coalesce(o.findings, 0) as own_findings,
         coalesce(p.partner_findings, 0) as partner_findings,
         coalesce(p.partners_with_findings, 0) as partners_with_findings,
