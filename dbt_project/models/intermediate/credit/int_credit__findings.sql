@@ -25,6 +25,20 @@ select uscc, null, 'penalty_' || authority || '_' || penalty_category, decision_
 from {{ ref('stg_samr__penalties') }}
 where decision_date <= {{ as_of }}
 union all
+select respondent_uscc, platform_uscc, 'complaint_sla_' || step, step_deadline,
+       null, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__complaint_sla_breaches') }}
+union all
+select respondent_uscc, null, 'unsatisfied_judgment', judgment_date,
+       null, amount_awarded, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_court__unsatisfied_judgments') }}
+where judgment_date <= {{ as_of }}
+union all
+select enterprise_uscc, null, 'safety_incident_' || severity, cast(timezone('Asia/Shanghai', incident_at) as date),
+       worker_key, deaths + injuries, 'gigshield.safety_incidents.v1 (应急管理 feed)', kafka_topic, message_id,
+       record_index
+from {{ ref('stg_emergency__safety_incidents') }}
+union all
 select enterprise_uscc, null, 'mass_incident', payment_deadline,
        null, amount_outstanding, 'gigshield.mass_incident.v1 (人社部规〔2016〕1号 C grade)', evidence_topic,
        evidence_message_id, evidence_record_index
