@@ -4,7 +4,6 @@
 -- refused correction order), blacklisting, and the measures that follow (ref_credit_measures).
 -- A platform's own findings and those of its cooperating enterprises (joint liability, 连带责任)
 -- are kept apart.
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 {% set own_indicators = [
     'wage_arrears_findings', 'workers_in_arrears', 'wage_arrears_amount', 'minimum_wage_findings',
     'overtime_findings', 'deposit_findings', 'late_social_insurance_findings', 'missing_injury_cover_findings',
@@ -13,7 +12,7 @@
 with years as (
     select distinct year(finding_date) as grade_year from {{ ref('int_credit__findings') }}
     union
-    select year({{ as_of }})
+    select year({{ as_of_date() }})
 ),
 
 own as (
@@ -68,7 +67,7 @@ graded as (
         coalesce(o.findings, 0) as own_findings,
         coalesce(p.partner_findings, 0) as partner_findings,
         coalesce(p.partners_with_findings, 0) as partners_with_findings,
-        y.grade_year = year({{ as_of }}) and coalesce(l.blacklist_listings, 0) > 0 as is_blacklisted,
+        y.grade_year = year({{ as_of_date() }}) and coalesce(l.blacklist_listings, 0) > 0 as is_blacklisted,
         case
             when coalesce(o.labour_penalties, 0) >= 3 or coalesce(o.grave_labour_penalties, 0) > 0
                  or coalesce(o.mass_incidents, 0) > 0 then 'C'
@@ -88,7 +87,7 @@ select
     case when g.is_blacklisted then 'blacklisted' else g.compliance_grade end as credit_tier,
     (select list(m.measure order by m.measure) from {{ ref('ref_credit_measures') }} m
      where m.credit_tier in (g.compliance_grade, case when g.is_blacklisted then 'blacklisted' end)) as measures,
-    year({{ as_of }}) > g.grade_year as is_final,
-    {{ as_of }} as as_of_date,
+    year({{ as_of_date() }}) > g.grade_year as is_final,
+    {{ as_of_date() }} as as_of_date,
     'gigshield.credit.v1 (人社部规〔2016〕1号 grades; 人社部令第45号 blacklist)' as rule_version
 from graded g

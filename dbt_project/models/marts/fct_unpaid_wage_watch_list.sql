@@ -1,7 +1,6 @@
 -- The watch list (重点关注): employers ordered to pay who let the deadline pass with arrears under
 -- every blacklist criterion. No national rule defines it (domain.md, Credit): it is a configurable
 -- pre-blacklist stage whose length is the jurisdiction's watch_list_years (ref_policy_parameters).
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 
 select
     c.order_id,
@@ -16,7 +15,7 @@ select
     c.payment_deadline,
     cast(c.payment_deadline
         + to_years(cast({{ policy_parameter('watch_list_years', 'c.jurisdiction') }} as integer)) as date) as watch_until,
-    {{ as_of }} as as_of_date,
+    {{ as_of_date() }} as as_of_date,
     'gigshield.watch_list.v1 (configurable pre-blacklist stage; ref_policy_parameters.watch_list_years)'
         as rule_version,
     c.evidence_topic,
@@ -25,6 +24,6 @@ select
 from {{ ref('int_hrss__blacklist_criteria') }} c
 left join {{ ref('dim_enterprise') }} e on e.uscc = c.enterprise_uscc
 where c.listing_criterion is null
-    and {{ as_of }} > c.payment_deadline
-    and {{ as_of }} < c.payment_deadline
+    and {{ as_of_date() }} > c.payment_deadline
+    and {{ as_of_date() }} < c.payment_deadline
         + to_years(cast({{ policy_parameter('watch_list_years', 'c.jurisdiction') }} as integer))

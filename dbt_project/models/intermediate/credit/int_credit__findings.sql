@@ -2,7 +2,6 @@
 -- and, where the work ran through a platform, that platform), what (the kind and its amount), when
 -- (the day that dates it), and the evidence (Kafka message and the rule version). Credit indicators,
 -- grades and joint liability are counted from here.
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 
 select payer_uscc as enterprise_uscc, platform_uscc, 'wage_arrears' as finding_kind, payday as finding_date,
        worker_key, amount_unpaid as amount, rule_version, evidence_topic, evidence_message_id, evidence_record_index
@@ -16,6 +15,11 @@ select employer_uscc, platform_uscc, 'overtime_no_stop_dispatch', service_date,
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
 union all
+select employer_uscc, platform_uscc, 'holiday_work_without_premium', service_date,
+       worker_key, minimum_premium - holiday_premium, rule_version, evidence_topic, evidence_message_id,
+       evidence_record_index
+from {{ ref('int_hrss__holiday_work_without_premium') }}
+union all
 select employer_uscc, platform_uscc, violation_kind, as_of_date,
        worker_key, measured_value, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__engagement_violations') }}
@@ -23,7 +27,7 @@ union all
 select uscc, null, 'penalty_' || authority || '_' || penalty_category, decision_date,
        null, fine_amount, 'gigshield.penalties.v1 (行政处罚决定)', kafka_topic, message_id, record_index
 from {{ ref('stg_samr__penalties') }}
-where decision_date <= {{ as_of }}
+where decision_date <= {{ as_of_date() }}
 union all
 select respondent_uscc, platform_uscc, 'complaint_sla_' || step, step_deadline,
        null, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
@@ -32,7 +36,7 @@ union all
 select respondent_uscc, null, 'unsatisfied_judgment', judgment_date,
        null, amount_awarded, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_court__unsatisfied_judgments') }}
-where judgment_date <= {{ as_of }}
+where judgment_date <= {{ as_of_date() }}
 union all
 select enterprise_uscc, null, 'safety_incident_' || severity, cast(timezone('Asia/Shanghai', incident_at) as date),
        worker_key, deaths + injuries, 'gigshield.safety_incidents.v1 (应急管理 feed)', kafka_topic, message_id,
@@ -43,4 +47,4 @@ select enterprise_uscc, null, 'mass_incident', payment_deadline,
        null, amount_outstanding, 'gigshield.mass_incident.v1 (人社部规〔2016〕1号 C grade)', evidence_topic,
        evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__payment_orders') }}
-where is_mass_incident and issued_date <= {{ as_of }}
+where is_mass_incident and issued_date <= {{ as_of_date() }}

@@ -2,7 +2,6 @@
 -- where the jurisdiction's policy sets them (ref_policy_parameters complaint_*_days; elsewhere there is
 -- no deadline to breach). A step is late when it happened after received + the allowed days, or has not
 -- happened by the as-of date after that deadline passed.
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 {% set steps = {'accepted': 'complaint_accept_days', 'connected': 'complaint_connect_days',
                 'feedback': 'complaint_feedback_days'} %}
 
@@ -63,5 +62,5 @@ from (
     {%- endfor %}
 ) d
 where allowed_days is not null
-    and coalesce(cast(timezone('Asia/Shanghai', step_at) as date), {{ as_of }})
+    and coalesce(cast(timezone('Asia/Shanghai', step_at) as date), {{ as_of_date() }})
         > cast(timezone('Asia/Shanghai', received_at) as date) + cast(allowed_days as integer)

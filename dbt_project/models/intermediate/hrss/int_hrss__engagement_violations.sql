@@ -5,7 +5,6 @@
 --                          (社会保险法 Art.58; seed 004 (八));
 --   missing_injury_cover   a labour-contract or "not fully" worker without work-injury or
 --                          occupational-injury cover (seed 000 (十); 人社部发〔2021〕110号).
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 
 with engagements as (
     select
@@ -18,10 +17,10 @@ breaches as (
     select *, 'deposit_taken' as violation_kind, deposit_amount as measured_value
     from engagements where deposit_amount > 0
     union all
-    select *, 'late_social_insurance', coalesce(pension_registered_date, {{ as_of }}) - onboarding_date
+    select *, 'late_social_insurance', coalesce(pension_registered_date, {{ as_of_date() }}) - onboarding_date
     from engagements
     where relationship_type = 'labour_contract'
-        and coalesce(pension_registered_date, {{ as_of }}) - onboarding_date > registration_days
+        and coalesce(pension_registered_date, {{ as_of_date() }}) - onboarding_date > registration_days
     union all
     select *, 'missing_injury_cover', null
     from engagements
@@ -37,7 +36,7 @@ select
     worker_key,
     jurisdiction,
     measured_value,
-    {{ as_of }} as as_of_date,
+    {{ as_of_date() }} as as_of_date,
     'gigshield.engagement_obligations.v1' as rule_version,
     evidence_topic,
     evidence_message_id,

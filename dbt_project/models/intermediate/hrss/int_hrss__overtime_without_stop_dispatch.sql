@@ -1,6 +1,9 @@
 -- Long service days the platform did not stop (seed 000 (七): platforms stop dispatching orders when
 -- service time exceeds the limit; the limit is the jurisdiction's stop_dispatch_daily_service_minutes,
 -- an unconfirmed default in ref_policy_parameters).
+-- Incremental: a night checks the service days staged that night.
+{{ config(materialized='incremental', unique_key='violation_key', incremental_strategy='delete+insert') }}
+
 with days as (
     select
         s.*,
@@ -8,6 +11,9 @@ with days as (
     from {{ ref('stg_hrss__service_time') }} s
     left join {{ ref('int_hrss__engagements') }} e
         on e.employer_uscc = s.employer_uscc and e.platform_uscc = s.platform_uscc and e.worker_key = s.worker_key
+    {%- if is_incremental() %}
+    where s.staged_on = {{ as_of_date() }}
+    {%- endif %}
 )
 
 select

@@ -2,7 +2,6 @@
 -- account, that was not paid in full by its payday (保障农民工工资支付条例 Art.12-14; 工资支付暂行规定
 -- Art.7: at least monthly, on the agreed day, earlier when that day is a rest day or holiday).
 -- Overdue days count from the payday to payment in full, or to the as-of date if still unpaid.
-{% set as_of = "coalesce(try_cast('" ~ var('as_of_date', '') ~ "' as date), current_date)" %}
 
 with due as (
     select
@@ -23,13 +22,13 @@ select
     due_date,
     payday,
     paid_date,
-    coalesce(paid_date, {{ as_of }}) - payday as overdue_days,
+    coalesce(paid_date, {{ as_of_date() }}) - payday as overdue_days,
     amount_paid < amount_due as still_unpaid,
-    {{ as_of }} as as_of_date,
+    {{ as_of_date() }} as as_of_date,
     'gigshield.wage_arrears.v1 (条例724号 Art.12-14; 工资支付暂行规定 Art.7)' as rule_version,
     kafka_topic as evidence_topic,
     message_id as evidence_message_id,
     record_index as evidence_record_index
 from due
-where {{ as_of }} > payday
+where {{ as_of_date() }} > payday
     and (amount_paid < amount_due or paid_date > payday)

@@ -1,4 +1,7 @@
--- Daily service time per worker and platform.
+-- Daily service time per worker and platform. The largest feed (a row per worker and day):
+-- incremental, each night stages only its new batches.
+{{ config(materialized='incremental', unique_key='service_day_id', incremental_strategy='delete+insert') }}
+
 select
     record_id as service_day_id,
     platform_uscc,
@@ -13,5 +16,6 @@ select
     holiday_premium,
     statutory_holiday as is_statutory_holiday,
     forced_offline as was_forced_offline,
-    {{ kafka_evidence() }}
+    {{ kafka_evidence() }},
+    {{ staging_batch_columns() }}
 from {{ released_rows('hrss__service_time') }}
