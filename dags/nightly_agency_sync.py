@@ -1,7 +1,10 @@
 """Nightly agency sync (Asia/Shanghai, 02:00): drain every agency feed from Kafka into the
 DuckDB warehouse exactly once, validate each feed's night against its contract (Great
-Expectations), build and test the dbt models, validate each mart against its outbound contract
-and publish it, then render the Data Docs and contract catalog.
+Expectations), build and test the dbt models layer by layer (astronomer-cosmos tasks), raise and
+deliver the labour inspectorate's alerts, validate each mart and agency extract against its
+outbound contract and publish it, scan the extracts for personal identifiers, publish the night
+to analysts as a read-only snapshot with the inspector's page, then render the Data Docs and
+contract catalog.
 
 A feed whose night fails a batch-level expectation is held (its validate task fails without
 retrying and the operator is alerted); dbt does not run on a night with a held feed. A mart that
@@ -10,7 +13,8 @@ and the run ends failed if anything failed.
 
 Thin by design: the steps live in ingestion.nightly, which tests call directly. The run for
 data day D has logical date D 02:00 Beijing time and runs at D+1 02:00; rerunning it is safe
-(offsets and message ids make ingestion idempotent, dbt rebuilds the models).
+(offsets and message ids make ingestion idempotent; incremental models stage only batches they
+have not staged, and the rest are rebuilt).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from ingestion.dbt_layers import dbt_layer_tasks
 from ingestion.operator_alerts import notify_operator
+from ingestion.warehouse import WAREHOUSE_POOL
 
 
 @dag(
@@ -42,15 +48,14 @@ def nightly_agency_sync() -> None:
 
         return feed_topics()
 
-    # DuckDB has one writer at a time: feeds are separate tasks but load one after another.
-    @task(max_active_tis_per_dag=1)
+    @task(pool=WAREHOUSE_POOL)
     def ingest_feed(topic: str, logical_date: datetime | None = None) -> dict[str, int]:
         from ingestion.nightly import data_date, ingest_feed
 
         assert logical_date is not None
         return ingest_feed(topic, data_date(logical_date))
 
-    @task(max_active_tis_per_dag=1)
+    @task(pool=WAREHOUSE_POOL)
     def validate_feed(topic: str, logical_date: datetime | None = None) -> dict[str, object]:
         from expectations.inbound import InboundValidationFailed
         from ingestion.nightly import data_date, validate_feed
@@ -62,19 +67,12 @@ def nightly_agency_sync() -> None:
             raise AirflowFailException(str(held)) from held
 
     @task
-    def dbt_build(logical_date: datetime | None = None) -> None:
-        from ingestion.nightly import data_date, dbt_build
-
-        assert logical_date is not None
-        dbt_build(as_of=data_date(logical_date))
-
-    @task
     def list_datasets() -> list[str]:
         from ingestion.nightly import outbound_datasets
 
         return outbound_datasets()
 
-    @task(max_active_tis_per_dag=1)
+    @task(pool=WAREHOUSE_POOL)
     def publish_dataset(dataset: str, logical_date: datetime | None = None) -> dict[str, object]:
         from expectations.publication import PublicationBlocked
         from ingestion.nightly import data_date, publish_dataset
@@ -84,6 +82,53 @@ def nightly_agency_sync() -> None:
             return publish_dataset(dataset, data_date(logical_date))
         except PublicationBlocked as blocked:
             raise AirflowFailException(str(blocked)) from blocked
+
+    @task
+    def scan_extracts(logical_date: datetime | None = None) -> dict[str, int]:
+        from ingestion.nightly import data_date, scan_extracts
+
+        assert logical_date is not None
+        return scan_extracts(data_date(logical_date))
+
+    # After the extracts are published and scanned, and the night's alerts raised (or skipped): the
+    # snapshot carries the alert state the inspector's page shows.
+    @task(pool=WAREHOUSE_POOL, trigger_rule="none_failed")
+    def publish_snapshot(logical_date: datetime | None = None) -> dict[str, object]:
+        from ingestion.nightly import data_date
+        from ingestion.snapshots import publish_snapshot
+
+        assert logical_date is not None
+        return publish_snapshot(data_date(logical_date))
+
+    @task
+    def render_inspector_page(logical_date: datetime | None = None) -> str:
+        from ingestion.inspector_page import render_inspector_page
+        from ingestion.nightly import data_date
+
+        assert logical_date is not None
+        return str(render_inspector_page(data_date(logical_date)))
+
+    @task(pool=WAREHOUSE_POOL)
+    def raise_alerts(logical_date: datetime | None = None) -> dict[str, object]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from ingestion.alerts.nightly import raise_alerts
+        from ingestion.alerts.outbox import AlertStateAhead
+        from ingestion.nightly import data_date
+
+        assert logical_date is not None
+        try:
+            return raise_alerts(data_date(logical_date))
+        except AlertStateAhead as later:  # a backfilled night: its cases were superseded by later nights
+            raise AirflowSkipException(str(later)) from later
+
+    # Sends what is pending, this night's or left over from earlier ones: it runs whatever happened
+    # to raise_alerts, and fails (and retries) while a channel still refuses.
+    @task(pool=WAREHOUSE_POOL, trigger_rule="all_done")
+    def deliver_alerts() -> dict[str, object]:
+        from ingestion.alerts.nightly import deliver_alerts
+
+        return deliver_alerts()
 
     @task(trigger_rule="all_done")
     def render_docs() -> dict[str, str]:
@@ -100,11 +145,21 @@ def nightly_agency_sync() -> None:
     feeds = list_feeds()
     loaded = ingest_feed.expand(topic=feeds)
     validated = validate_feed.expand(topic=feeds)
+    layers = dbt_layer_tasks(pool=WAREHOUSE_POOL)
+    loaded >> validated >> layers[0]
+    # The inspectorate's alerts need only the marts: a blocked extract does not hold them back.
+    raised = raise_alerts()
+    delivered = deliver_alerts()
+    layers[-1] >> raised >> delivered
     published = publish_dataset.expand(dataset=list_datasets())
-    built = dbt_build()
+    snapshot = publish_snapshot()
+    page = render_inspector_page()
+    scanned = scan_extracts()
+    layers[-1] >> published >> scanned >> snapshot >> page
+    raised >> snapshot
     docs = render_docs()
-    loaded >> validated >> built >> published >> docs
-    [loaded, validated, built, published, docs] >> run_failed()
+    [published, page, delivered] >> docs
+    [loaded, validated, *layers, raised, delivered, published, scanned, snapshot, page, docs] >> run_failed()
 
 
 nightly_agency_sync()

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
 
-from ingestion.config import DBT_PROJECT_DIR, Settings
+from ingestion.config import Settings
+from ingestion.dbt_invoke import invoke_dbt
 from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
 from ingestion.loader import ingest
 from ingestion.warehouse import ensure_raw_tables
@@ -54,24 +53,20 @@ def validate_feed(topic: str, day: dt.date, settings: Settings | None = None) ->
     return {**asdict(result), "logical_date": day.isoformat()}
 
 
-def dbt_build(settings: Settings | None = None, select: str | None = None, as_of: dt.date | None = None) -> None:
-    """`dbt build` of the project against the warehouse; raises if any model or test fails.
-    `as_of` is the data day statuses are evaluated on (var as_of_date; default: today)."""
-    from dbt.cli.main import dbtRunner  # heavy import: only when the step runs
-
+def dbt_build(settings: Settings | None = None, select: str | None = None, as_of: dt.date | None = None,
+              full_refresh: bool = False) -> list[tuple[str, str, float]]:
+    """`dbt build` of the project against the warehouse; raises if any model or test fails, else
+    returns (resource type, unique id, seconds) of every node run.
+    `as_of` is the data day statuses are evaluated on (var as_of_date; default: today); incremental
+    models add that night's batches unless `full_refresh` rebuilds them from the whole history."""
     settings = settings or Settings.from_env()
-    os.environ["GIGSHIELD_WAREHOUSE"] = str(settings.warehouse)
-    os.environ.setdefault("GIGSHIELD_PSEUDONYM_KEY", settings.pseudonym_key)
-    work = settings.data_dir / "dbt"
-    args = ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    command = ["build"]
     if select:  # a part of the project: only the tests whose models are all in it
-        args += ["--select", select, "--indirect-selection", "cautious"]
-    if as_of:
-        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
-    result = dbtRunner().invoke(args)
-    if not result.success:
-        raise RuntimeError(f"dbt build failed: {result.exception or 'see ' + str(work / 'logs')}")
+        command += ["--select", select, "--indirect-selection", "cautious"]
+    if full_refresh:
+        command.append("--full-refresh")
+    result = invoke_dbt(settings, command, settings.data_dir / "dbt", as_of)
+    return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.result]
 
 
 def outbound_datasets() -> list[str]:
@@ -90,6 +85,24 @@ def publish_dataset(dataset: str, day: dt.date, settings: Settings | None = None
     log.info("%s for %s: %s", dataset, day, result)
     result.raise_if_blocked()
     return {**asdict(result), "logical_date": day.isoformat()}
+
+
+class ExtractLeak(RuntimeError):
+    """A published extract holds a raw personal identifier or a column outside its contract."""
+
+
+def scan_extracts(day: dt.date, settings: Settings | None = None) -> dict[str, int]:
+    """Scan the night's published extracts (expectations.extract_scan); raises if anything is found."""
+    from expectations.extract_scan import scan
+
+    settings = settings or Settings.from_env()
+    nights = sorted((settings.data_dir / "published").glob(f"*/{day.isoformat()}"))
+    findings = scan(nights)
+    if findings:
+        raise ExtractLeak(f"{len(findings)} finding(s) in the extracts of {day}: " + "; ".join(map(str, findings)))
+    extracts = sum(1 for night in nights for _ in night.glob("*.parquet"))
+    log.info("%d extract(s) of %s scanned: no raw identifier, no out-of-contract column", extracts, day)
+    return {"extracts": extracts, "findings": 0}
 
 
 def render_docs(settings: Settings | None = None) -> dict[str, str]:

@@ -1,10 +1,12 @@
 """The main job: one nightly agency sync on the embedded stack, end to end.
 
     python -m ingestion.run_nightly --date 2026-11-22
+    python -m ingestion.run_nightly --from 2026-11-20 --date 2026-11-22     a backfill of three nights
 
 Starts the embedded Kafka broker (unless GIGSHIELD_KAFKA_BOOTSTRAP names a running Kafka),
 has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
-`nightly_agency_sync` for that day (`airflow dags test`), stops the broker and prints what
+`nightly_agency_sync` for that day (`airflow dags test`, which runs DAG.test() in-process, no
+scheduler needed) — or for each day of a backfill, in order — stops the broker and prints what
 each feed loaded and quarantined and where the warehouse is.
 """
 
@@ -21,8 +23,10 @@ from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
 from ingestion.config import Settings
 from ingestion.nightly import SHANGHAI, feed_summary, publication_summary
+from ingestion.warehouse import WAREHOUSE_POOL
 
 DAG_ID = "nightly_agency_sync"
+POOL_DESCRIPTION = "tasks that open the DuckDB warehouse (one writer at a time)"
 
 
 def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, check: bool = True) -> int:
@@ -52,6 +56,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str
     airflow = str(Path(sys.executable).with_name("airflow"))
     log_path = logs / f"nightly_{day.isoformat()}.log"
     _run_logged([airflow, "db", "migrate"], env, log_path)
+    _run_logged([airflow, "pools", "set", WAREHOUSE_POOL, "1", POOL_DESCRIPTION], env, log_path)
     logical_date = dt.datetime.combine(day, dt.time(2, 0), SHANGHAI)
     # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
     # Airflow recorded tells them apart.
@@ -95,23 +100,32 @@ def main(argv: list[str] | None = None) -> None:
     yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)")
+    parser.add_argument("--from", dest="first", type=dt.date.fromisoformat,
+                        help="a backfill: run the DAG for every day from this one to --date, in order")
     parser.add_argument("--workers", type=int, default=2000, help="synthetic workers (default 2000)")
-    parser.add_argument("--days", type=int, default=1, help="days the synthetic agencies publish, ending on --date")
+    parser.add_argument("--days", type=int, default=1, help="days the synthetic agencies publish, ending on --date "
+                                                            "(at least the backfill's)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-publish", action="store_true", help="do not run the synthetic agencies (real feeds)")
     args = parser.parse_args(argv)
+    first = args.first or args.date
+    if first > args.date:
+        parser.error(f"--from {first} is after --date {args.date}")
+    nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
 
     settings = Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
         if not args.no_publish:
-            publish_window(end_date=args.date, days=args.days, workers=args.workers, seed=args.seed,
+            publish_window(end_date=args.date, days=max(args.days, len(nights)), workers=args.workers, seed=args.seed,
                            bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
-        log_path, state = run_dag(args.date, settings, bootstrap)
-    print_summary(args.date, settings, log_path)
-    if state != "success":
-        raise SystemExit(f"{DAG_ID} for {args.date} ended {state}: see the held feeds and blocked datasets above, "
-                         f"{log_path} and {settings.data_dir / 'operator_alerts.jsonl'}")
+        runs = [(day, *run_dag(day, settings, bootstrap)) for day in nights]
+    for day, log_path, _ in runs:
+        print_summary(day, settings, log_path)
+    failed = [(day, state, log_path) for day, log_path, state in runs if state != "success"]
+    if failed:
+        raise SystemExit("; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
+                         + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}")
 
 
 if __name__ == "__main__":

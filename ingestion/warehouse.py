@@ -13,6 +13,10 @@ import duckdb
 
 from ingestion.contracts import RAW_SCHEMA, Contract
 
+# The Airflow pool (one slot) of every task that opens the warehouse: DuckDB lets one process at a time
+# open a file for writing, so those tasks take turns whatever the executor's parallelism.
+WAREHOUSE_POOL = "gigshield_warehouse"
+
 # Kafka coordinates and envelope facts carried by every raw row (the evidence trail).
 METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_message_id", "VARCHAR NOT NULL"),

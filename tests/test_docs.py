@@ -20,14 +20,18 @@ from ingestion.contracts import default_contracts, outbound_contracts
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-def rendered_dom(page: Path) -> str:
-    """The page's DOM after Chromium has loaded it and run its scripts."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Debian chromium is needed (make system-deps installs it)"
-    done = subprocess.run([chromium, *CHROMIUM_FLAGS, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
-                          capture_output=True, text=True, timeout=120)
+def chromium(*args: str) -> str:
+    """Run headless Chromium with `args`; returns what it printed."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert binary, "Debian chromium is needed (make system-deps installs it)"
+    done = subprocess.run([binary, *CHROMIUM_FLAGS, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
+
+
+def rendered_dom(page: Path) -> str:
+    """The page's DOM after Chromium has loaded it and run its scripts."""
+    return chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri())
 
 
 def test_data_docs_show_the_latest_validation_results(tmp_path):

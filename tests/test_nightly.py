@@ -1,10 +1,12 @@
 """The main job end to end: embedded broker, synthetic agencies, the real Airflow DAG
-(`airflow dags test`), real dbt and a real DuckDB file — run twice for the same day."""
+(`airflow dags test`, i.e. DAG.test()), real dbt, GX and DuckDB files — a backfill of three nights,
+then the last night again."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,8 +14,12 @@ import pytest
 from ingestion import run_nightly
 from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.contracts import default_contracts, outbound_contracts
+from ingestion.warehouse import WAREHOUSE_POOL
 
 DAY = "2026-11-22"
+FIRST = "2026-11-20"
+NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
+AUDIT_LOG = ("audit", "publications")  # one row per publication attempt, with its time
 STAGING = {
     "samr.enterprise.v1": "stg_samr__enterprises", "samr.penalty.v1": "stg_samr__penalties",
     "transport.licence.v1": "stg_transport__licences", "emergency.safety_incident.v1": "stg_emergency__safety_incidents",
@@ -31,8 +37,16 @@ def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatc
     bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
     assert bag.import_errors == {}
     dag = bag.dags["nightly_agency_sync"]
-    assert {t.task_id for t in dag.tasks} == {"list_feeds", "ingest_feed", "validate_feed", "dbt_build",
-                                              "list_datasets", "publish_dataset", "render_docs", "run_failed"}
+    assert {t.task_id for t in dag.tasks} == {
+        "list_feeds", "ingest_feed", "validate_feed", "dbt_reference", "dbt_staging", "dbt_intermediate", "dbt_marts",
+        "raise_alerts", "deliver_alerts", "list_datasets", "publish_dataset", "scan_extracts", "publish_snapshot",
+        "render_inspector_page", "render_docs", "run_failed"}
+    layers = ["validate_feed", "dbt_reference", "dbt_staging", "dbt_intermediate", "dbt_marts"]
+    assert all(dag.get_task(after).upstream_task_ids == {before} for before, after in zip(layers, layers[1:]))
+    assert dag.get_task("raise_alerts").upstream_task_ids == {"dbt_marts"}  # not held by a blocked extract
+    warehouse_tasks = {t.task_id for t in dag.tasks if t.pool == WAREHOUSE_POOL}
+    assert {"ingest_feed", "validate_feed", "dbt_marts", "raise_alerts", "publish_dataset", "publish_snapshot"} <= \
+        warehouse_tasks  # DuckDB's one writer
     assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 2 * * *", "Asia/Shanghai")
     assert all(t.on_failure_callback for t in dag.tasks)
     assert all(t.retries >= 1 for t in dag.tasks if t.task_id != "run_failed")  # the run's verdict: no retry
@@ -57,15 +71,40 @@ def isolated_job(monkeypatch, tmp_path):
     return tmp_path / "data"
 
 
-def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolated_job, capsys):
-    args = ["--date", DAY, "--workers", "400"]
-    run_nightly.main(args)
-    summary = capsys.readouterr().out
-    warehouse = isolated_job / "warehouse.duckdb"
-    first = warehouse_counts(warehouse)
-    manifest = json.loads((isolated_job / "manifests" / f"{DAY}.json").read_text())
+def night_outputs(data: Path, day: str) -> dict[str, object]:
+    """What a night leaves for its users, as content: extracts (checksums), the alert outbox, the
+    analysts' snapshot (every relation's rows) and the inspector's page."""
+    snapshot = data / "snapshots" / f"{day}.duckdb"
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        relations = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall()
+        tables = {f"{s}.{t}": con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{s}"."{t}"').fetchall()
+                  for s, t in relations if (s, t) != AUDIT_LOG}
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        alerts = con.execute("SELECT alert_id, status, revision, fingerprint FROM alerts.alert_state ORDER BY 1").fetchall()
+        revisions = con.execute("SELECT count(*) FROM alerts.alert_revisions").fetchone()[0]
+        undelivered = con.execute("SELECT count(*) FROM alerts.deliveries WHERE status <> 'delivered'").fetchone()[0]
+        publications = set(con.execute("SELECT dataset, status, rows, checksum FROM audit.publications "
+                                       "WHERE logical_date = ?", [day]).fetchall())
+    return {
+        "extracts": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                     for p in (data / "published").glob(f"*/{day}/*.parquet")},
+        "publications": publications,  # every attempt is logged: a rerun's are the same publications again
+        "alerts": (alerts, revisions, undelivered), "snapshot": tables,
+        "page": (data / "reports" / day / "index.html").read_bytes(),
+    }
 
-    assert str(warehouse) in summary and "hrss.wage_payment.v1" in summary
+
+@pytest.mark.timeout(2700)  # four DAG runs of ~5 minutes each on two cores
+def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothing(isolated_job, capsys):
+    """Three nights through `airflow dags test` (DAG.test()) on the embedded broker, then the last again."""
+    run_nightly.main(["--from", FIRST, "--date", DAY, "--workers", "400"])  # raises unless every run succeeded
+    summary = capsys.readouterr().out
+    data = isolated_job
+    warehouse = data / "warehouse.duckdb"
+    first = warehouse_counts(warehouse)
+    manifest = json.loads((data / "manifests" / f"{DAY}.json").read_text())
+
+    assert str(warehouse) in summary and all(f"sync for {day}" in summary for day in NIGHTS)
     for topic in default_contracts():
         loaded, staged = first[topic]
         assert loaded == staged == manifest["topics"][topic]["records"] > 0, topic
@@ -75,23 +114,38 @@ def test_nightly_sync_runs_the_dag_end_to_end_and_a_rerun_changes_nothing(isolat
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         statuses = con.execute("SELECT DISTINCT status FROM raw._batches").fetchall()
-        published = con.execute("SELECT dataset, status, rows, checksum FROM audit.publications").fetchall()
+        published = con.execute("SELECT dataset, CAST(logical_date AS VARCHAR), status, rows FROM audit.publications"
+                                ).fetchall()
+        alert_nights = con.execute("SELECT CAST(logical_date AS VARCHAR) FROM alerts.nights ORDER BY 1").fetchall()
     assert statuses == [("released",)]  # valid synthetic data passes inbound validation
-    assert sorted(d for d, *_ in published) == sorted(outbound_contracts())
-    for dataset, status, rows, checksum in published:
-        parquet = isolated_job / "published" / dataset / DAY / f"{dataset}.parquet"
-        assert status == "published" and rows > 0 and parquet.exists(), dataset
-    assert (isolated_job / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
-    assert (isolated_job / "docs" / "contracts" / "index.html").exists()
+    assert sorted((d, day) for d, day, *_ in published) == sorted(
+        (d, day) for d in outbound_contracts() for day in NIGHTS)
+    for dataset, day, status, rows in published:
+        parquet = data / "published" / dataset / day / f"{dataset}.parquet"
+        assert status == "published" and rows > 0 and parquet.exists(), (dataset, day)
+    assert alert_nights == [(day,) for day in NIGHTS]
+    for day in NIGHTS:  # every night has its analysts' snapshot, its docs and its inspector's page
+        with duckdb.connect(str(data / "snapshots" / f"{day}.duckdb"), read_only=True) as con:
+            assert con.execute("SELECT CAST(logical_date AS VARCHAR) FROM snapshot_night").fetchone() == (day,)
+        assert (data / "snapshots" / f"{day}.dbt-docs.html").exists()
+        assert b"<svg" in (data / "reports" / day / "index.html").read_bytes()
+    assert (data / "snapshots" / "current.duckdb").resolve().name == f"{DAY}.duckdb"
+    assert (data / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert (data / "docs" / "contracts" / "index.html").exists()
 
     for kind, found in recovered_violations(warehouse).items():  # precision and recall 1.0 per kind
         assert found == injected(manifest, kind) and found, kind
 
-    run_nightly.main(args)  # a new embedded broker, the agencies resend the same day
+    outputs = night_outputs(data, DAY)
+    assert outputs["alerts"][0] and outputs["alerts"][2] == 0  # alerts raised and all delivered (Kafka)
+    # The last night again: a new embedded broker, the agencies resend the same three days.
+    run_nightly.main(["--date", DAY, "--days", str(len(NIGHTS)), "--workers", "400"])
     assert warehouse_counts(warehouse) == first
+    assert night_outputs(data, DAY) == outputs
     with duckdb.connect(str(warehouse), read_only=True) as con:
         redelivered = con.execute("SELECT sum(redelivered_messages) FROM raw._batches").fetchone()[0]
-    assert redelivered == sum(t["messages"] for t in manifest["topics"].values())
+    rerun = json.loads((data / "manifests" / f"{DAY}.json").read_text())
+    assert redelivered == sum(t["messages"] for t in rerun["topics"].values())
 
 
 def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:

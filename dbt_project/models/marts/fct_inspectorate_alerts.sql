@@ -1,0 +1,196 @@
+-- Cases the labour inspectorate must act on, one row per enterprise and case, as of the run's date:
+-- what the alert outbox (ingestion.alerts) raises, updates and closes night by night. A case's key is
+-- stable across nights; `fingerprint` changes exactly when what the inspectorate is told changes (so
+-- nothing that moves by itself from one night to the next, like days overdue, is part of it).
+--
+-- Cases (high severity unless said otherwise):
+--   wage_arrears            an employer's pay still unpaid after payday, all its workers in one case
+--                           (条例724号 Art.12-14; int_hrss__wage_arrears)
+--   unpaid_wage_blacklist   an order to pay on its way to, or on, the blacklist (人社部令第45号): critical
+--   complaint_sla_breach    a complaint whose handling step is overdue and still not done (高人社发〔2022〕5号 (五))
+--   unsatisfied_judgment    an award an enterprise has not satisfied (裁审衔接; int_court__unsatisfied_judgments)
+--   safety_incident         an incident of grade 较大 (serious) or above (生产安全事故报告和调查处理条例,
+--                           国务院令第493号 Art.3); 重大/特别重大 (major/extraordinary) are critical
+-- Routed to the inspectorate of the case's region (ref_labour_inspectorates, 劳动保障监察条例 Art.13);
+-- the SLA in days is the jurisdiction's complaint handling rule (当日受理、次日对接、3日反馈 where set,
+-- ref_policy_parameters complaint_*_days, calendar days), counted by the outbox from the day it first
+-- raises the alert.
+{% set open_listing_statuses = ['candidate', 'notified', 'under_review', 'listed'] %}
+{% set alerting_incident_severities = {'serious': 'high', 'major': 'critical', 'extraordinary': 'critical'} %}
+{% set content = ['case_kind', 'case_ref', 'severity', 'enterprise_uscc', 'enterprise_name', 'platform_usccs',
+                  'region_code', 'jurisdiction', 'inspectorate_name', 'inspectorate_email', 'sla_accept_days',
+                  'sla_connect_days', 'sla_feedback_days', 'opened_on', 'amount', 'workers_affected', 'summary',
+                  'evidence'] %}
+
+with arrears as (
+    select
+        'wage_arrears' as case_kind,
+        a.payer_uscc as case_ref,
+        'high' as severity,
+        a.payer_uscc as enterprise_uscc,
+        cast(null as varchar) as region_code,
+        list(distinct a.platform_uscc order by a.platform_uscc) as platform_usccs,
+        min(a.payday) as opened_on,
+        sum(a.amount_unpaid) as amount,
+        count(distinct a.worker_key) as workers_affected,
+        format('Wage arrears (欠薪): {} worker(s) owed CNY {:.2f} for pay period(s) {}; first missed payday {}',
+               count(distinct a.worker_key), sum(a.amount_unpaid),
+               string_agg(distinct a.pay_period, ', ' order by a.pay_period), min(a.payday)) as summary,
+        list({'topic': a.evidence_topic, 'message_id': a.evidence_message_id,
+              'record_index': a.evidence_record_index, 'rule_version': a.rule_version}
+             order by a.evidence_message_id, a.evidence_record_index) as evidence
+    from {{ ref('int_hrss__wage_arrears') }} a
+    where a.still_unpaid
+    group by a.payer_uscc
+),
+
+blacklist as (
+    select
+        'unpaid_wage_blacklist',
+        b.order_id,
+        'critical',
+        b.enterprise_uscc,
+        b.region_code,
+        [],
+        b.payment_deadline,
+        b.amount_outstanding,
+        b.workers_affected,
+        format('Unpaid-wage blacklist (欠薪失信联合惩戒名单, 人社部令第45号): order {} unpaid at its deadline {}, '
+               || 'CNY {:.2f} owed to {} worker(s), CNY {:.2f} outstanding; criterion {}; status {} '
+               || '(objection by {}, decision by {})',
+               b.order_id, b.payment_deadline, b.arrears_at_deadline, b.workers_affected, b.amount_outstanding,
+               b.listing_criterion, b.listing_status, b.objection_deadline, b.decision_date),
+        [{'topic': b.evidence_topic, 'message_id': b.evidence_message_id,
+          'record_index': b.evidence_record_index, 'rule_version': b.rule_version}]
+    from {{ ref('fct_unpaid_wage_blacklist') }} b
+    where b.listing_status in ('{{ open_listing_statuses | join("', '") }}')
+),
+
+complaints as (
+    select
+        c.complaint_id,
+        any_value(c.complaint_category) as complaint_category,
+        max(c.amount_claimed) as amount_claimed,
+        max(c.workers_involved) as workers_involved
+    from {{ ref('stg_hrss__complaint_events') }} c
+    group by c.complaint_id
+),
+
+complaint_breaches as (
+    select
+        'complaint_sla_breach',
+        s.complaint_id,
+        'high',
+        any_value(s.respondent_uscc),
+        any_value(s.region_code),
+        list(distinct s.platform_uscc order by s.platform_uscc) filter (where s.platform_uscc is not null),
+        cast(timezone('Asia/Shanghai', min(s.received_at)) as date),
+        any_value(k.amount_claimed),
+        any_value(k.workers_involved),
+        format('Complaint (投诉) {} about {} received {}: overdue handling step(s) {}',
+               s.complaint_id, any_value(k.complaint_category),
+               cast(timezone('Asia/Shanghai', min(s.received_at)) as date),
+               string_agg(s.step || ' due ' || s.step_deadline
+                          || case when s.step_at is null then ' (not done)'
+                                  else ' (done ' || cast(timezone('Asia/Shanghai', s.step_at) as date) || ')' end,
+                          '; ' order by s.step_deadline, s.step)),
+        list_sort(list(distinct {'topic': s.evidence_topic, 'message_id': s.evidence_message_id,
+                                 'record_index': s.evidence_record_index, 'rule_version': s.rule_version}))
+    from {{ ref('int_hrss__complaint_sla_breaches') }} s
+    left join complaints k on k.complaint_id = s.complaint_id
+    group by s.complaint_id
+    -- Open while a breached step is still not done; a complaint handled late in full is history.
+    having bool_or(s.step_at is null)
+),
+
+judgments as (
+    select
+        'unsatisfied_judgment',
+        j.case_number,
+        'high',
+        j.respondent_uscc,
+        cast(null as varchar),
+        [],
+        j.judgment_date,
+        j.amount_awarded,
+        j.claimant_count,
+        format('Unsatisfied award (裁审衔接) {} ({}, {}): CNY {:.2f} awarded {} to {} claimant(s), enforcement {}',
+               j.case_number, j.forum, j.case_cause, j.amount_awarded, j.judgment_date, j.claimant_count,
+               j.enforcement_status),
+        [{'topic': j.evidence_topic, 'message_id': j.evidence_message_id,
+          'record_index': j.evidence_record_index, 'rule_version': j.rule_version}]
+    from {{ ref('int_court__unsatisfied_judgments') }} j
+    where j.judgment_date <= {{ as_of_date() }}
+),
+
+incidents as (
+    select
+        'safety_incident',
+        i.incident_id,
+        case i.severity
+            {%- for grade, severity in alerting_incident_severities.items() %}
+            when '{{ grade }}' then '{{ severity }}'
+            {%- endfor %}
+        end,
+        i.enterprise_uscc,
+        i.region_code,
+        [],
+        cast(timezone('Asia/Shanghai', i.incident_at) as date),
+        cast(null as decimal(18, 2)),
+        i.deaths + i.injuries,
+        format('Safety incident (安全生产事故) {}: {} {} on {}, {} dead, {} injured{}',
+               i.incident_id, i.severity, i.incident_type, cast(timezone('Asia/Shanghai', i.incident_at) as date),
+               i.deaths, i.injuries, case when i.is_severe_weather then ', in severe weather' else '' end),
+        [{'topic': i.kafka_topic, 'message_id': i.message_id, 'record_index': i.record_index,
+          'rule_version': 'gigshield.safety_incident_alert.v1 (国务院令第493号 Art.3 grades)'}]
+    from {{ ref('stg_emergency__safety_incidents') }} i
+    where i.severity in ('{{ alerting_incident_severities | join("', '") }}')
+        and cast(timezone('Asia/Shanghai', i.incident_at) as date) <= {{ as_of_date() }}
+),
+
+cases as (
+    select * from arrears
+    union all select * from blacklist
+    union all select * from complaint_breaches
+    union all select * from judgments
+    union all select * from incidents
+),
+
+routed as (
+    select
+        c.case_kind || ':' || c.case_ref as case_key,
+        c.case_kind,
+        c.case_ref,
+        c.severity,
+        c.enterprise_uscc,
+        e.enterprise_name,
+        c.platform_usccs,
+        -- The case's own region where it has one (order, complaint, incident), else the employer's.
+        coalesce(c.region_code, e.region_code) as region_code,
+        r.jurisdiction,
+        i.inspectorate_name,
+        i.inspectorate_email,
+        cast({{ policy_parameter('complaint_accept_days', 'r.jurisdiction') }} as integer) as sla_accept_days,
+        cast({{ policy_parameter('complaint_connect_days', 'r.jurisdiction') }} as integer) as sla_connect_days,
+        cast({{ policy_parameter('complaint_feedback_days', 'r.jurisdiction') }} as integer) as sla_feedback_days,
+        c.opened_on,
+        cast(c.amount as decimal(18, 2)) as amount,
+        cast(c.workers_affected as integer) as workers_affected,
+        c.summary,
+        list_transform(c.evidence, lambda x: struct_insert(x,
+            link := 'kafka://' || x.topic || '/' || x.message_id || '#' || x.record_index)) as evidence
+    from cases c
+    left join {{ ref('dim_enterprise') }} e on e.uscc = c.enterprise_uscc
+    left join {{ ref('ref_regions') }} r on r.region_code = coalesce(c.region_code, e.region_code)
+    left join {{ ref('ref_labour_inspectorates') }} i on i.region_code = coalesce(c.region_code, e.region_code)
+)
+
+select
+    *,
+    {{ as_of_date() }} as as_of_date,
+    md5(to_json({
+        {%- for column in content %}
+        '{{ column }}': {{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    })::varchar) as fingerprint
+from routed

@@ -1,0 +1,26 @@
+{{ config(schema='sharing') }}
+-- For 市场监管 (SAMR, the enterprise registry and its credit publicity system): every registered
+-- enterprise's labour credit this year — grade, tier, blacklisting (人社部令第45号 joint punishment;
+-- legal representative named only with a listing) — and whether it engages workers while its
+-- registration is not active, for the registry to follow up. Enterprise level only.
+with engaged as (
+    select employer_uscc, count(distinct worker_key) as workers_engaged
+    from {{ ref('int_hrss__engagements') }}
+    group by all
+)
+
+select
+    e.uscc as enterprise_uscc,
+    e.enterprise_name,
+    e.registration_status,
+    c.compliance_grade,
+    c.credit_tier,
+    c.is_blacklisted,
+    {{ published_legal_rep_name('e.legal_rep_name', 'c.is_blacklisted') }} as legal_rep_name,
+    coalesce(g.workers_engaged, 0) as workers_engaged,
+    e.registration_status <> 'active' and coalesce(g.workers_engaged, 0) > 0 as engages_workers_while_not_active,
+    {{ as_of_date() }} as as_of_date
+from {{ ref('dim_enterprise') }} e
+join {{ ref('fct_enterprise_credit') }} c
+    on c.enterprise_uscc = e.uscc and c.grade_year = year({{ as_of_date() }})
+left join engaged g on g.employer_uscc = e.uscc

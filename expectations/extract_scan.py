@@ -1,0 +1,125 @@
+"""Scan published extracts for personal identifiers and out-of-contract columns.
+
+    python -m expectations.extract_scan data/published
+
+Every Parquet file under the folder is checked against the outbound contract named by its file
+name (<dataset id>.parquet, contracts/outbound/): a column the contract does not list is a
+finding, and so is a file with no contract. Every value (numbers too, as text) is searched for
+raw resident ID numbers (GB 11643: 18 characters with a valid check digit, birth date and region,
+or the old 15-digit form), mainland mobile numbers and bank account numbers: any other run of
+16-19 digits, the inbound contract's pattern (hrss.wage_payment.v1 bank_account). Card numbers pass
+Luhn but account numbers need not (most of the feed's do not), so Luhn would miss leaks. Keyed pseudonyms (64 hex characters) and Kafka message ids (UUIDs) are removed first: they
+contain digit runs by chance. Exits 1 if anything is found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from stdnum.cn import ric
+
+from ingestion.contracts import Contract, outbound_contracts
+
+# Tokens that are digests or ids by construction, removed before looking for digit runs.
+_SAFE_TOKENS = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+                          r"(?![0-9A-Za-z])")
+# Maximal digit runs (an 18-character ID may end in X), not inside a longer run.
+_DIGIT_RUNS = re.compile(r"(?<!\d)\d{11,19}[Xx]?(?!\d)")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: Path
+    kind: str  # out_of_contract_column, no_contract, resident_id, mobile_phone, bank_account
+    column: str | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f" [{self.column}]" if self.column else "")
+        return f"{where}: {self.kind}: {self.detail}"
+
+
+def _mask(value: str) -> str:
+    """A finding names where the identifier is, never the identifier itself."""
+    return value[:3] + "*" * (len(value) - 5) + value[-2:]
+
+
+def _old_ric_as_new(number: str) -> str:
+    """A 15-digit (pre-1999) resident ID in the 18-character form: century 19 and a check digit."""
+    body = number[:6] + "19" + number[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+def identifier_kind(run: str) -> str | None:
+    """What a digit run is, if it is a personal identifier."""
+    if len(run) == 18 and ric.is_valid(run.upper()):
+        return "resident_id"
+    if len(run) == 15 and run.isdigit() and ric.is_valid(_old_ric_as_new(run)):
+        return "resident_id"
+    if len(run) == 11 and _MOBILE.fullmatch(run):
+        return "mobile_phone"
+    if 16 <= len(run) <= 19 and run.isdigit():
+        return "bank_account"
+    return None
+
+
+def identifiers_in(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, identifier) for each personal identifier in a text value."""
+    for match in _DIGIT_RUNS.finditer(_SAFE_TOKENS.sub(" ", text)):
+        kind = identifier_kind(match.group())
+        if kind:
+            yield kind, match.group()
+
+
+def scan_file(path: Path, contracts: dict[str, Contract]) -> list[Finding]:
+    """Findings for one Parquet file (its contract is looked up by the file's name)."""
+    contract = contracts.get(path.name.removesuffix(".parquet"))
+    with duckdb.connect() as con:
+        columns = [row[0] for row in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL "
+                                                 "AND name <> 'duckdb_schema'", [str(path)]).fetchall()]
+        findings = []
+        if contract is None:
+            findings.append(Finding(path, "no_contract", None, "no outbound contract for this dataset"))
+        else:
+            allowed = {f.name for f in contract.fields}
+            findings += [Finding(path, "out_of_contract_column", c, f"not a field of {contract.topic}")
+                         for c in columns if c not in allowed]
+        for column in columns:
+            values = con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM read_parquet(?) '
+                                 f'WHERE "{column}" IS NOT NULL', [str(path)]).fetchall()
+            for (value,) in values:
+                findings += [Finding(path, kind, column, _mask(found)) for kind, found in identifiers_in(value)]
+    return findings
+
+
+def scan(paths: Iterable[Path], contracts: dict[str, Contract] | None = None) -> list[Finding]:
+    """Findings for every Parquet file under the given files or folders."""
+    contracts = outbound_contracts() if contracts is None else contracts
+    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.parquet")))
+    return [finding for f in files for finding in scan_file(f, contracts)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("paths", nargs="+", type=Path, help="published Parquet files or folders")
+    args = parser.parse_args(argv)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        parser.error(f"no such file or folder: {', '.join(map(str, missing))}")
+    findings = scan(args.paths)
+    for finding in findings:
+        print(finding)
+    files = sum(1 for p in args.paths for _ in ([p] if p.is_file() else p.rglob("*.parquet")))
+    print(f"{files} extract(s) scanned, {len(findings)} finding(s)")
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""One way to run a dbt command of the project against the warehouse, in-process (dbtRunner)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from ingestion.config import DBT_PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+
+
+def invoke_dbt(settings: Settings, command: list[str], work: Path, as_of: dt.date | None = None) -> "dbtRunnerResult":
+    """Run `dbt <command>` with the project's profile against Settings.warehouse; `work` holds its
+    target and logs; `as_of` is the data day statuses are evaluated on (var as_of_date). Raises on
+    failure, else returns dbt's result."""
+    from dbt.cli.main import dbtRunner  # heavy import: only when a step runs dbt
+
+    os.environ["GIGSHIELD_WAREHOUSE"] = str(settings.warehouse)
+    os.environ.setdefault("GIGSHIELD_PSEUDONYM_KEY", settings.pseudonym_key)
+    args = [*command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        raise RuntimeError(f"dbt {command[0]} failed: {result.exception or 'see ' + str(work / 'logs')}")
+    return result

@@ -1,0 +1,186 @@
+"""Analyst snapshots: a night published read-only and swapped in atomically, so analysts query it in
+their own processes while the nightly job holds the warehouse, and never see a half-built night."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.alerts.nightly import raise_alerts
+from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.contracts import default_contracts
+from ingestion.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
+from tests.nights import AS_OF, build_night
+
+NEXT = AS_OF + dt.timedelta(days=1)
+# Personal information the contracts mark restricted, less the legal representative's name, which the
+# blacklist publishes (人社部令第45号).
+RAW_IDENTIFIERS = {f.name for c in default_contracts().values() for f in c.fields
+                   if f.classification == "restricted"} - {"legal_rep_name"}
+# An analyst's process that keeps opening current.duckdb while a night is published, and reports
+# which night each open found and whether it was whole (every relation the night announced).
+READER = r"""
+import collections, json, pathlib, sys, duckdb
+link, stop = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+seen, errors = collections.Counter(), []
+while True:
+    last = stop.exists()
+    try:
+        with duckdb.connect(str(link), read_only=True) as con:
+            day, announced = con.execute("SELECT CAST(logical_date AS VARCHAR), relations FROM snapshot_night").fetchone()
+            present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name <> 'main'").fetchone()[0]
+            seen[f"{day} {'whole' if present == announced else 'partial'}"] += 1
+    except Exception as error:
+        errors.append(repr(error))
+    if last:
+        break
+print(json.dumps({"seen": seen, "errors": errors[:5]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def night(broker, tmp_path_factory) -> Settings:
+    with pytest.MonkeyPatch.context() as mp:
+        yield build_night(broker, tmp_path_factory.mktemp("night"), mp)
+
+
+@pytest.fixture
+def analysts(night, tmp_path) -> Settings:
+    """The built night's warehouse with a snapshot folder of the test's own."""
+    return dataclasses.replace(night, data_dir=tmp_path)
+
+
+def analyst(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    """A command in an analyst's own process."""
+    env = {**os.environ, "GIGSHIELD_DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def as_csv(rows: list[tuple]) -> list[list[str]]:
+    return [["" if value is None else str(value) for value in row] for row in rows]
+
+
+def fingerprint(path: Path) -> dict[str, tuple[str | None, str]]:
+    """Per table of a DuckDB file: its description and a digest of its rows."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute("SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY 1, 2").fetchall()
+        return {f"{schema}.{name}": (comment, con.execute(
+            "SELECT md5(coalesce(string_agg(CAST(r AS VARCHAR), chr(10) ORDER BY CAST(r AS VARCHAR)), ''))"
+            f' FROM "{schema}"."{name}" AS r').fetchone()[0]) for schema, name, comment in tables}
+
+
+def raw_identifier_values(warehouse: Path) -> set[str]:
+    """Every ID number, phone and bank account in the warehouse's raw schema (names of two or three
+    characters are left out: they can occur by chance inside an enterprise's name)."""
+    with duckdb.connect(str(warehouse)) as con:  # as the other checks: dbt (in-process) may hold it open
+        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw'"
+                              " AND list_contains(?, column_name)", [sorted(RAW_IDENTIFIERS)]).fetchall()
+        values = {value for table, column in columns for (value,) in con.execute(
+            f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS v FROM raw."{table}" WHERE length(v) >= 8').fetchall()}
+    assert values, "the night has no raw identifiers to look for"
+    return values
+
+
+def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(analysts):
+    publish_snapshot(AS_OF, analysts)
+    writer = duckdb.connect(str(analysts.warehouse))
+    expected = {name: [list(r.columns)] + as_csv(r.fetchall()) for name, sql in example_queries().items()
+                for r in [writer.sql(sql)]}
+    assert {"blacklist_by_region", "arrears_by_platform", "sla_breaches"} <= set(expected)
+    assert len(expected["blacklist_by_region"]) > 2 and len(expected["arrears_by_platform"]) > 2  # the night has answers
+
+    writer.begin()  # the next night half-built: this process holds the warehouse's write lock
+    writer.execute("DELETE FROM marts.fct_unpaid_wage_blacklist")
+    writer.execute("CREATE TABLE marts.half_built AS SELECT 1 AS n")
+    try:
+        locked_out = analyst(analysts, "-c", f"import duckdb; duckdb.connect({str(analysts.warehouse)!r}, read_only=True)")
+        assert locked_out.returncode != 0 and "lock" in locked_out.stderr.lower()  # the warehouse is not for analysts
+
+        for name, rows in expected.items():
+            done = analyst(analysts, "-m", "ingestion.snapshots", "query", name, "--csv")
+            assert done.returncode == 0, done.stderr[-2000:]
+            assert list(csv.reader(io.StringIO(done.stdout))) == rows, name
+        path = analyst(analysts, "-m", "ingestion.snapshots", "path")
+        assert path.stdout.strip() == str(snapshot_path(AS_OF, analysts))
+    finally:
+        writer.rollback()
+        writer.close()
+
+
+def test_a_half_built_night_is_never_visible_and_old_nights_retire(analysts):
+    publish_snapshot(AS_OF, analysts)
+    folder = current_snapshot(analysts).parent
+    with duckdb.connect(str(analysts.warehouse)) as con:  # a night that breaks half-way through the copy
+        con.execute("CREATE VIEW marts.zz_broken AS SELECT CAST('not a number' AS INTEGER) AS n")
+    try:
+        with pytest.raises(duckdb.ConversionException):
+            publish_snapshot(NEXT, analysts)
+    finally:
+        with duckdb.connect(str(analysts.warehouse)) as con:
+            con.execute("DROP VIEW marts.zz_broken")
+    assert current_snapshot(analysts) == snapshot_path(AS_OF, analysts)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{stem}{suffix}" for stem in (AS_OF, "current") for suffix in (".duckdb", ".dbt-docs.html"))
+
+    stop = folder.parent / "stop-reading"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(folder / "current.duckdb"), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        published = publish_snapshot(NEXT, analysts, keep=1)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=120)
+    report = json.loads(out or "{}")
+    assert report.get("errors") == [], err[-2000:] or report
+    assert set(report["seen"]) <= {f"{AS_OF} whole", f"{NEXT} whole"} and f"{NEXT} whole" in report["seen"]
+    assert current_snapshot(analysts) == snapshot_path(NEXT, analysts)
+    assert published["removed"] == [] and snapshot_path(AS_OF, analysts).exists()  # it was current until now
+
+    again = publish_snapshot(NEXT, analysts, keep=1)  # the next publication retires it
+    assert again["removed"] == [str(folder / f"{AS_OF}{suffix}") for suffix in (".duckdb", ".dbt-docs.html")]
+    assert current_snapshot(analysts) == snapshot_path(NEXT, analysts)
+
+
+def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_docs(analysts, tmp_path):
+    copy_night(analysts.warehouse, tmp_path / "no-alerts.duckdb", AS_OF)  # a night before alerts were ever raised
+    assert not any(table.startswith("alerts.") for table in fingerprint(tmp_path / "no-alerts.duckdb"))
+    raise_alerts(AS_OF, analysts)  # from now on the outbox comes along
+
+    first = publish_snapshot(AS_OF, analysts)
+    before = fingerprint(Path(first["snapshot"]))
+    again = publish_snapshot(AS_OF, analysts)
+    assert fingerprint(Path(again["snapshot"])) == before and again["relations"] == first["relations"]
+
+    with duckdb.connect(str(analysts.warehouse)) as con:
+        kept = {f"{schema}.{name}" for schema, name in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL"
+            " SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall() if schema != "raw"}
+    withheld = {"alerts.deliveries", "alerts.nights"}  # delivery bookkeeping, rewritten by a rerun of the night
+    assert set(before) == (kept - withheld) | {"main.snapshot_night"}  # every other relation but the raw schema
+    assert "intermediate.int_hrss__wage_arrears" in before  # a view, frozen as a table of the night
+    assert "alerts.alert_revisions" in before  # the deadlines sent, for the inspector's page
+    assert before["marts.fct_unpaid_wage_blacklist"][0]  # dbt's descriptions come along
+    with duckdb.connect(again["snapshot"], read_only=True) as con:
+        personal = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, column_name)",
+                               [sorted(RAW_IDENTIFIERS)]).fetchall()
+        assert con.execute("SELECT logical_date FROM snapshot_night").fetchone()[0] == AS_OF
+        messages = "\n".join(m for (m,) in con.execute("SELECT CAST(message AS VARCHAR) FROM alerts.alert_revisions"
+                                                       ).fetchall())
+    assert personal == []  # raw identifiers stay in the warehouse (PIPL)
+    assert messages and not [v for v in raw_identifier_values(analysts.warehouse) if v in messages]  # in no message
+    assert Path(again["snapshot"]).stat().st_mode & 0o222 == 0  # read-only
+
+    docs = Path(again["docs"]).read_text(encoding="utf-8")
+    assert "fct_unpaid_wage_blacklist" in docs and "listing_status" in docs
+    assert Path(again["current"]).with_suffix(".dbt-docs.html").resolve() == Path(again["docs"])
