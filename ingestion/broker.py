@@ -7,8 +7,11 @@ broker life are never applied to a new log (production Kafka keeps one cluster i
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
+import sys
 import subprocess
 import time
 import uuid
@@ -37,6 +40,13 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): be killed when the process that started the broker dies, so a
+    job killed without the chance to stop it leaves no broker running (prctl PR_SET_PDEATHSIG)."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 class EmbeddedBroker:
     """A Tansu process on a free loopback port; `bootstrap` is its address."""
 
@@ -60,6 +70,7 @@ class EmbeddedBroker:
             ],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
         if log is not subprocess.DEVNULL:
             log.close()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 from kafka import KafkaAdminClient
 
@@ -20,6 +24,24 @@ def test_embedded_broker_answers_and_stops_cleanly():
         broker.stop()
     assert not broker.running
     assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def _alive(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+
+
+def test_a_job_killed_without_stopping_its_broker_leaves_no_broker_running():
+    owner = subprocess.Popen([sys.executable, "-c", "import sys, time; from ingestion.broker import EmbeddedBroker; "
+                              "b = EmbeddedBroker().start(); print(b._process.pid, flush=True); time.sleep(120)"],
+                             stdout=subprocess.PIPE, text=True)
+    broker_pid = int(owner.stdout.readline())
+    assert _alive(broker_pid)
+    owner.send_signal(signal.SIGKILL)  # no chance to run its clean-up
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while _alive(broker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(broker_pid)
 
 
 def test_bootstrap_is_configuration(monkeypatch):
