@@ -23,6 +23,7 @@ from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
 from ingestion.config import Settings
 from ingestion.nightly import SHANGHAI, feed_summary, publication_summary
+from ingestion.snapshots import snapshot_path
 from ingestion.warehouse import WAREHOUSE_POOL
 
 DAG_ID = "nightly_agency_sync"
@@ -91,7 +92,9 @@ def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
             print(f"{dataset:<{width}}  {count:>10,}  {status}  {path or ''}")
     docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     print(f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
-          f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}")
+          f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}"
+          f"\nanalysts:  {snapshot_path(day, settings)} (python -m ingestion.snapshots query ...)"
+          f"\ninspector: {settings.data_dir / 'reports' / day.isoformat() / 'index.html'}")
 
 
 def main(argv: list[str] | None = None) -> None:
