@@ -99,11 +99,15 @@ def scan_file(path: Path, contracts: dict[str, Contract]) -> list[Finding]:
     return findings
 
 
+def parquet_files(paths: Iterable[Path]) -> list[Path]:
+    """The Parquet files among the given files and under the given folders."""
+    return sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.parquet")))
+
+
 def scan(paths: Iterable[Path], contracts: dict[str, Contract] | None = None) -> list[Finding]:
-    """Findings for every Parquet file under the given files or folders."""
+    """Findings for every Parquet file among the given files and under the given folders."""
     contracts = outbound_contracts() if contracts is None else contracts
-    files = sorted(f for p in paths for f in ([p] if p.is_file() else p.rglob("*.parquet")))
-    return [finding for f in files for finding in scan_file(f, contracts)]
+    return [finding for f in parquet_files(paths) for finding in scan_file(f, contracts)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,11 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         parser.error(f"no such file or folder: {', '.join(map(str, missing))}")
-    findings = scan(args.paths)
+    files = parquet_files(args.paths)
+    findings = scan(files)
     for finding in findings:
         print(finding)
-    files = sum(1 for p in args.paths for _ in ([p] if p.is_file() else p.rglob("*.parquet")))
-    print(f"{files} extract(s) scanned, {len(findings)} finding(s)")
+    print(f"{len(files)} extract(s) scanned, {len(findings)} finding(s)")
     return 1 if findings else 0
 
 

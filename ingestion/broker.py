@@ -11,8 +11,8 @@ import ctypes
 import os
 import signal
 import socket
-import sys
 import subprocess
+import sys
 import time
 import uuid
 from contextlib import contextmanager

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from ingestion.config import DBT_PROJECT_DIR, Settings

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from ingestion.config import Settings
 from ingestion.snapshots import connect
 from ingestion.svg_charts import line, stacked_bars
+from ingestion.warehouse import rows_as_dicts
 
 # The night's cases for inspectors (marts.fct_inspectorate_alerts), critical first. The SLA columns are
 # days counted from the night the alert outbox first raises a case: the page shows them where no alert
@@ -67,17 +68,11 @@ _templates = Environment(loader=PackageLoader("ingestion", "templates"), autoesc
                          trim_blocks=True, lstrip_blocks=True)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, **params: object) -> list[dict[str, object]]:
-    result = con.execute(sql, params)
-    columns = [d[0] for d in result.description]
-    return [dict(zip(columns, row)) for row in result.fetchall()]
-
-
 def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
     """The page's HTML from a connection to the night's snapshot."""
-    grades = {(g["jurisdiction"], g["credit_tier"]): g["enterprises"] for g in _rows(con, GRADES)}
+    grades = {(g["jurisdiction"], g["credit_tier"]): g["enterprises"] for g in rows_as_dicts(con, GRADES)}
     jurisdictions = sorted({j for j, _ in grades})
-    trend = _rows(con, ARREARS_TREND, day=day)
+    trend = rows_as_dicts(con, ARREARS_TREND, {"day": day})
     charts: dict[str, Markup | None] = {
         "grades": stacked_bars("Credit tiers by jurisdiction 信用等级分布", jurisdictions, TIER_COLOURS, grades,
                                "enterprises 企业数") if grades else None,
@@ -85,9 +80,11 @@ def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
                         TREND_COLOUR, "unpaid ¥ 欠付金额") if trend else None,
     }
     # A night published before any alert was raised has no outbox: every case shows its SLA days.
-    sent = {a["case_key"]: a for a in _rows(con, SENT, day=day)} if con.execute(HAS_OUTBOX).fetchone()[0] else {}
+    has_outbox = con.execute(HAS_OUTBOX).fetchone()[0]
+    sent = {a["case_key"]: a for a in rows_as_dicts(con, SENT, {"day": day})} if has_outbox else {}
     return _templates.get_template("inspector_page.html.j2").render(
-        day=day, charts=charts, alerts=_rows(con, ALERTS), sent=sent, steps=STEPS, blacklist=_rows(con, BLACKLIST),
+        day=day, charts=charts, alerts=rows_as_dicts(con, ALERTS), sent=sent, steps=STEPS,
+        blacklist=rows_as_dicts(con, BLACKLIST),
         grades=grades, jurisdictions=jurisdictions, tiers=TIER_COLOURS, trend=trend)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from ingestion.config import Settings
-from ingestion.dbt_invoke import invoke_dbt
 from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
+from ingestion.dbt_invoke import invoke_dbt
 from ingestion.loader import ingest
 from ingestion.warehouse import ensure_raw_tables
 
@@ -93,16 +93,15 @@ class ExtractLeak(RuntimeError):
 
 def scan_extracts(day: dt.date, settings: Settings | None = None) -> dict[str, int]:
     """Scan the night's published extracts (expectations.extract_scan); raises if anything is found."""
-    from expectations.extract_scan import scan
+    from expectations.extract_scan import parquet_files, scan
 
     settings = settings or Settings.from_env()
-    nights = sorted((settings.data_dir / "published").glob(f"*/{day.isoformat()}"))
-    findings = scan(nights)
+    files = parquet_files((settings.data_dir / "published").glob(f"*/{day.isoformat()}"))
+    findings = scan(files)
     if findings:
         raise ExtractLeak(f"{len(findings)} finding(s) in the extracts of {day}: " + "; ".join(map(str, findings)))
-    extracts = sum(1 for night in nights for _ in night.glob("*.parquet"))
-    log.info("%d extract(s) of %s scanned: no raw identifier, no out-of-contract column", extracts, day)
-    return {"extracts": extracts, "findings": 0}
+    log.info("%d extract(s) of %s scanned: no raw identifier, no out-of-contract column", len(files), day)
+    return {"extracts": len(files), "findings": 0}
 
 
 def render_docs(settings: Settings | None = None) -> dict[str, str]:

@@ -8,6 +8,7 @@ offsets that produced them commit in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import duckdb
 
@@ -77,3 +78,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contracts: Iterable[Contra
     con.execute(BOOKKEEPING_DDL)
     for contract in contracts:
         con.execute(raw_table_ddl(contract))
+
+
+def rows_as_dicts(con: duckdb.DuckDBPyConnection, query: str, params: object = None) -> list[dict[str, Any]]:
+    """A query's rows as {column: value}; `params` as duckdb takes them (a list, or a dict for $names)."""
+    cursor = con.execute(query, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

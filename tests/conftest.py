@@ -81,11 +81,15 @@ def send(broker, contract: Contract, records: list[dict], day: dt.date, batch: i
     publish(broker.bootstrap, contract.topic, messages)
 
 
-@pytest.fixture
-def feeds() -> dict[str, Contract]:
-    """Every feed on topics of the test's own (same raw tables, so references between feeds resolve)."""
+def own_feeds() -> dict[str, Contract]:
+    """Every feed on topics of the caller's own (same raw tables, so references between feeds resolve)."""
     run = uuid.uuid4().hex[:8]
     return {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
+
+
+@pytest.fixture
+def feeds() -> dict[str, Contract]:
+    return own_feeds()
 
 
 def load_and_validate(broker, warehouse: Path, gx_dir: Path, feeds: dict[str, Contract], topic: str,

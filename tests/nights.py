@@ -7,22 +7,20 @@ jurisdictions and the credit grades are not all A."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.config import Settings
-from ingestion.contracts import Contract, default_contracts
+from ingestion.contracts import default_contracts
 from ingestion.nightly import dbt_build
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import load_and_validate
+from tests.conftest import load_and_validate, own_feeds
 from tests.test_credit import order, penalty
 
 AS_OF = dt.date(2026, 11, 24)
@@ -32,13 +30,6 @@ LIAONING_REGION = "210102"  # 和平区, 沈阳市: Liaoning thresholds ¥10,000
 REGISTRY = "samr.enterprise.v1"
 MODELS = ("+fct_enterprise_credit +fct_unpaid_wage_blacklist +fct_wage_payments "
           "+int_hrss__complaint_sla_breaches +dim_platform_partners +fct_inspectorate_alerts")
-
-
-def own_feeds() -> dict[str, Contract]:
-    """Every feed on topics of the caller's own, as the `feeds` fixture of tests/conftest.py (function-scoped)
-    gives them: a module-scoped night needs them before any test runs."""
-    run = uuid.uuid4().hex[:8]
-    return {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
 
 
 def build_night(broker, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:

@@ -18,7 +18,6 @@ import datetime as dt
 import email
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,7 +41,7 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import load_and_validate
+from tests.conftest import load_and_validate, own_feeds
 from tests.test_credit import order
 
 N1, N2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
@@ -75,8 +74,7 @@ def _snapshot_cases(warehouse: Path, target: Path) -> None:
 @pytest.fixture(scope="module")
 def nights(broker, tmp_path_factory) -> Iterator[Nights]:
     root = tmp_path_factory.mktemp("alert_nights")
-    run = uuid.uuid4().hex[:8]  # topics of the module's own, as the `feeds` fixture does per test
-    feeds = {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
+    feeds = own_feeds()  # topics of the module's own, as the `feeds` fixture gives each test
     world = build_world(seed=13, workers=40)  # has a Gaoqing employer paying several workers
     records = generate_day(world, N1, N1, Rates(0, 0)).records
     enterprises = records["samr.enterprise.v1"]

@@ -27,6 +27,7 @@ import duckdb
 
 from ingestion.alerts.contract import alert_contract, check_message
 from ingestion.alerts.settings import AlertSettings
+from ingestion.warehouse import rows_as_dicts
 
 CASES_TABLE = "marts.fct_inspectorate_alerts"
 # alert_id = uuid5(namespace, '<case_key>@<first night>'): a rerun finds the same id; a case that comes
@@ -87,12 +88,6 @@ def to_json(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, default=_json_default, sort_keys=True)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str, params: list[object] | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def case_message(case: dict[str, Any], alert_id: str, revision: int, event: str, day: dt.date,
                  first_raised_on: dt.date) -> dict[str, Any]:
     """The message for a raised or updated alert; deadlines count from the night it was first raised."""
@@ -125,7 +120,7 @@ def _check_night(con: duckdb.DuckDBPyConnection, day: dt.date) -> list[dict[str,
     latest = con.execute("SELECT max(logical_date) FROM alerts.nights").fetchone()[0]
     if latest is not None and day < latest:
         raise AlertStateAhead(f"alerts were raised up to {latest}; raising {day} again would undo later nights")
-    cases = _rows(con, f"SELECT * FROM {CASES_TABLE} ORDER BY case_key")
+    cases = rows_as_dicts(con, f"SELECT * FROM {CASES_TABLE} ORDER BY case_key")
     stale = {c["as_of_date"] for c in cases} - {day}
     if stale:
         raise CasesNotBuilt(f"{CASES_TABLE} is as of {sorted(stale)}, not {day}: run dbt for the night first")
@@ -137,7 +132,8 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, day: dt.date, settings: AlertSe
     con.execute(DDL)
     cases = _check_night(con, day)
     topic = alert_contract().topic
-    open_alerts = {a["case_key"]: a for a in _rows(con, "SELECT * FROM alerts.alert_state WHERE status = 'open'")}
+    open_alerts = {a["case_key"]: a
+                   for a in rows_as_dicts(con, "SELECT * FROM alerts.alert_state WHERE status = 'open'")}
     counts = {"raised": 0, "updated": 0, "closed": 0, "unchanged": 0}
     con.begin()
     try:
