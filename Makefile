@@ -28,7 +28,7 @@ system-deps:
 	  else echo "install the Debian packages$$missing for the tests"; exit 1; fi; fi
 
 nightly: env
-	$(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
+	GIGSHIELD_ENV=$${GIGSHIELD_ENV:-development} $(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
 
 test: env system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,11 @@ from expectations.inbound import InboundResult, validate_feed
 from ingestion.broker import EmbeddedBroker
 from ingestion.contracts import Contract, default_contracts
 from ingestion.loader import ingest
+
+# The tests run the embedded stack in development mode (the synthetic agencies' signing keys are
+# trusted), with a strong pseudonym key of their own so that scans for the key mean something.
+os.environ["GIGSHIELD_ENV"] = "development"
+TEST_PSEUDONYM_KEY = os.environ.setdefault("GIGSHIELD_PSEUDONYM_KEY", "gs-test-" + secrets.token_hex(24))
 
 SAMPLE_BY_TYPE: dict[str, Any] = {
     "string": "sample", "integer": 1, "number": 12.5, "boolean": True,
