@@ -69,11 +69,28 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _ident(name: str) -> str:
+    """A SQL identifier, quoted (an embedded double quote is doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _relation(qualified: str) -> str:
+    """schema.table, each part quoted."""
+    return ".".join(_ident(part) for part in qualified.split("."))
+
+
+def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    """COPY (query) TO target as zstd Parquet. The target is a bound parameter, never SQL text: a path
+    with a quote in it stays a path (the pinned DuckDB binds COPY targets; tests/test_publication.py
+    checks it, so an upgrade that could not would fail there rather than write elsewhere)."""
+    con.execute(f"COPY ({query}) TO $target (FORMAT parquet, COMPRESSION zstd)", {"target": str(target)})
+
+
 def publish_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, contract: Contract,
                     logical_date: dt.date, published_dir: Path) -> PublicationResult:
     """Validate one outbound dataset and, if it passes, publish it (see module doc)."""
-    columns = ", ".join(f'"{f.name}"' for f in contract.fields)
-    query = f'SELECT {columns} FROM {contract.qualified_table} ORDER BY "{contract.key}"'
+    columns = ", ".join(_ident(f.name) for f in contract.fields)
+    query = f"SELECT {columns} FROM {_relation(contract.qualified_table)} ORDER BY {_ident(contract.key)}"
     frame = con.execute(query).df()
     validation = validate_frame(context, outbound_suite(contract), frame, run_name=f"{contract.topic} {logical_date}",
                                 parameters={MIN_ROWS_PARAMETER: contract.min_rows})
@@ -83,7 +100,7 @@ def publish_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext
         target = published_dir / contract.topic / logical_date.isoformat() / f"{contract.topic}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".parquet.partial")
-        con.execute(f"COPY ({query}) TO '{partial}' (FORMAT parquet, COMPRESSION zstd)")
+        copy_to_parquet(con, query, partial)
         result.checksum = _sha256(partial)
         os.replace(partial, target)
         result.status, result.path = "published", str(target)

