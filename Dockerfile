@@ -3,7 +3,10 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/opt/venv UV_LINK_MODE=copy \
-    AIRFLOW_HOME=/opt/airflow PATH=/opt/venv/bin:$PATH PYTHONPATH=/opt/gigshield
+    AIRFLOW_HOME=/opt/airflow PATH=/opt/venv/bin:$PATH PYTHONPATH=/opt/gigshield \
+    DBT_SEND_ANONYMOUS_USAGE_STATS=false DO_NOT_TRACK=1 SCARF_ANALYTICS=false SCARF_NO_ANALYTICS=true \
+    AIRFLOW__COSMOS__ENABLE_TELEMETRY=False AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False
+# (the line above: no telemetry from dbt, astronomer-cosmos, Scarf or Airflow; see ingestion/airflow_home.py)
 RUN pip install --no-cache-dir uv==0.13.9 \
  && useradd --create-home --uid 50000 gigshield \
  && mkdir -p /opt/airflow /data && chown gigshield /opt/airflow /data

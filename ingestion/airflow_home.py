@@ -1,5 +1,5 @@
 """The environment Airflow runs with on the embedded stack: a project-local AIRFLOW_HOME with a
-SQLite metadata database, Gigshield's DAGs folder, and the project on PYTHONPATH."""
+SQLite metadata database, Gigshield's DAGs folder, the project on PYTHONPATH, and no telemetry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ import os
 from pathlib import Path
 
 from ingestion.config import PROJECT_ROOT
+
+
+# Telemetry off, whatever the caller's environment says: dbt's anonymous usage stats, astronomer-cosmos'
+# metrics (cosmos.settings: [cosmos] enable_telemetry, DO_NOT_TRACK, SCARF_NO_ANALYTICS), Scarf-based
+# analytics in general (SCARF_ANALYTICS) and Airflow's usage data collection (the [usage_data_collection]
+# section of Airflow 2.10; Airflow 3.3 has none, the variable is kept for images on other versions).
+NO_TELEMETRY = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+    "SCARF_ANALYTICS": "false",
+    "SCARF_NO_ANALYTICS": "true",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+}
 
 
 def airflow_env(home: Path | None = None, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -20,5 +34,6 @@ def airflow_env(home: Path | None = None, base: dict[str, str] | None = None) ->
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),
+        **NO_TELEMETRY,
     })
     return env

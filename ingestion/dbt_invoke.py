@@ -21,7 +21,9 @@ def invoke_dbt(settings: Settings, command: list[str], work: Path, as_of: dt.dat
     from dbt.cli.main import dbtRunner  # heavy import: only when a step runs dbt
 
     os.environ["GIGSHIELD_WAREHOUSE"] = str(settings.warehouse)
-    os.environ.setdefault("GIGSHIELD_PSEUDONYM_KEY", settings.pseudonym_key)
+    # No telemetry (the project's flag says so too). The pseudonym key is not passed to dbt at all: the
+    # plugin ingestion.dbt_pseudonym_plugin reads it from this process's environment.
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     args = [*command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
     if as_of:

@@ -12,6 +12,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
 from ingestion.dbt_invoke import invoke_dbt
+from ingestion.file_modes import restrict_sensitive_files
 from ingestion.loader import ingest
 from ingestion.warehouse import ensure_raw_tables
 
@@ -33,6 +34,7 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
     """Drain one feed's topic into the warehouse; returns the batch reconciliation counts."""
     settings = settings or Settings.from_env()
     (result,) = ingest(settings.warehouse, [default_contracts()[topic]], settings.kafka_bootstrap, day)
+    restrict_sensitive_files(settings)  # the warehouse holds raw identifiers: 0600 (ingestion.file_modes)
     counts = asdict(result.counts)
     log.info("%s for %s: %s", topic, day, counts)
     return counts

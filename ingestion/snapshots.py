@@ -14,6 +14,12 @@ no worker, and the inspector's page shows their deadlines. Its delivery bookkeep
 Views are copied as tables, so a snapshot answers as of its night for ever and needs nothing but itself
 (no pseudonym key, no `current_date` fallback at query time).
 
+An analyst's connection (connect(), the `query` command) reads the snapshot and nothing else: it is
+read-only, DuckDB's external access is off (no ATTACH of the warehouse, no read_text/read_csv of files,
+no COPY ... TO, no extension installed or autoloaded) and the configuration is locked, so a query cannot
+turn any of it back on. The docs carry the models' source and descriptions, not their compiled SQL.
+CSV output escapes text cells a spreadsheet would run as a formula (OWASP: leading = + - @ tab CR).
+
     python -m ingestion.snapshots path                      the current snapshot's file
     python -m ingestion.snapshots query blacklist_by_region one of analyst_queries/*.sql (or a file, or SQL)
     python -m ingestion.snapshots publish --date 2026-11-24 what the nightly DAG runs after a good night
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -44,6 +51,18 @@ SNAPSHOT_SUFFIX = ".duckdb"
 DOCS_SUFFIX = ".dbt-docs.html"
 NIGHT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})" + re.escape(SNAPSHOT_SUFFIX) + "$")
 ANALYST_QUERIES_DIR = PROJECT_ROOT / "analyst_queries"
+# An analyst's connection: the snapshot only. Given at connect time, so no query can change them.
+ANALYST_CONFIG = {
+    "enable_external_access": False,  # no ATTACH, no file/URL reads or writes (read_*, COPY, EXPORT), no INSTALL
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,  # last: SET/RESET of any option fails from here on
+}
+# dbt's manifest keys holding SQL as run (compiled; ephemeral CTEs): not for the analysts' docs.
+COMPILED_KEYS = ("compiled_code", "compiled_sql")
+DOCS_PLACEHOLDERS = {"manifest.json": '"MANIFEST.JSON INLINE DATA"', "catalog.json": '"CATALOG.JSON INLINE DATA"'}
+# Text a spreadsheet would read as a formula (OWASP CSV injection): prefixed with a single quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def snapshots_dir(settings: Settings) -> Path:
@@ -68,6 +87,7 @@ def publish_snapshot(day: dt.date, settings: Settings | None = None, keep: int =
     try:
         relations = copy_night(settings.warehouse, staged[snapshot], day)
         render_dbt_docs(settings, day, staged[docs])
+        staged[docs].chmod(0o444)
         for final, partial in staged.items():  # complete files only ever appear under their final names
             os.replace(partial, final)
     finally:
@@ -129,11 +149,41 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
 
 
 def render_dbt_docs(settings: Settings, day: dt.date, out: Path) -> Path:
-    """`dbt docs generate --static` for the night: the single-file site (manifest and catalog inlined)."""
+    """The night's dbt docs as one file, as `dbt docs generate --static` makes it (manifest and catalog
+    inlined into index.html) but with every node's compiled SQL taken out of the manifest first."""
     work = settings.data_dir / "dbt" / "docs"
-    invoke_dbt(settings, ["docs", "generate", "--static"], work, as_of=day)
-    os.replace(work / "target" / "static_index.html", out)
+    invoke_dbt(settings, ["docs", "generate"], work, as_of=day)
+    target = work / "target"
+    manifest = without_compiled_code(json.loads((target / "manifest.json").read_text(encoding="utf-8")))
+    catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
+    html = (target / "index.html").read_text(encoding="utf-8")
+    for name, data in (("manifest.json", manifest), ("catalog.json", catalog)):
+        placeholder = DOCS_PLACEHOLDERS[name]
+        if placeholder not in html:
+            raise RuntimeError(f"dbt's docs index.html has no {placeholder} to inline {name} into (dbt changed?)")
+        html = html.replace(placeholder, _inline_json(data))
+    out.write_text(html, encoding="utf-8")
     return out
+
+
+def without_compiled_code(manifest: dict) -> dict:
+    """The manifest with no compiled SQL: compiled_code/compiled_sql dropped and ephemeral CTEs emptied in
+    every node (models, tests, seeds, snapshots, analyses, unit tests, ...). Source (raw_code) stays."""
+    for section in manifest.values():
+        if not isinstance(section, dict):
+            continue
+        for node in section.values():
+            if isinstance(node, dict) and ("resource_type" in node or "unique_id" in node):
+                for key in COMPILED_KEYS:
+                    node.pop(key, None)
+                if "extra_ctes" in node:
+                    node["extra_ctes"] = []
+    return manifest
+
+
+def _inline_json(data: object) -> str:
+    """JSON to put inside an HTML <script>: `</` escaped so no text in it (a description) can close the script."""
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
 
 
 def _point_at_newest(folder: Path) -> Path:
@@ -187,7 +237,7 @@ def connect(day: dt.date | None = None, settings: Settings | None = None) -> duc
     path = snapshot_path(day, settings) if day else current_snapshot(settings)
     if not path.exists():
         raise FileNotFoundError(f"no snapshot of {day} under {path.parent} (kept: the newest {KEEP_NIGHTS} nights)")
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=dict(ANALYST_CONFIG))
 
 
 def example_queries() -> dict[str, str]:
@@ -208,6 +258,14 @@ def resolve_query(query: str) -> str:
     return query
 
 
+def csv_cell(value: object) -> object:
+    """A value for a CSV cell: text that a spreadsheet would take for a formula gets a leading single quote
+    (OWASP CSV injection guidance); numbers, dates and NULLs are left as they are (-3 is a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -226,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     query = commands.add_parser("query", help="run a query against a snapshot, read-only")
     query.add_argument("query", help=f"an example ({', '.join(example_queries())}), a .sql file, or SQL text")
     query.add_argument("--date", type=dt.date.fromisoformat, help="a kept night instead of the current one")
-    query.add_argument("--csv", action="store_true", help="CSV with a header row instead of a table")
+    query.add_argument("--csv", action="store_true", help="CSV with a header row instead of a table (RFC 4180;"
+                       " text starting with = + - @ tab or CR gets a leading ' so spreadsheets do not run it)")
     args = parser.parse_args(argv)
 
     if args.command == "path":
@@ -237,9 +296,11 @@ def main(argv: list[str] | None = None) -> None:
         with connect(args.date) as con:
             result = con.sql(resolve_query(args.query))
             if args.csv:
-                out = csv.writer(sys.stdout, lineterminator="\n")
-                out.writerow(result.columns)
-                out.writerows(result.fetchall())
+                # RFC 4180 line ends: the writer then quotes every cell holding a CR or LF, so no cell can
+                # start a row of its own
+                out = csv.writer(sys.stdout, lineterminator="\r\n")
+                out.writerow([csv_cell(name) for name in result.columns])
+                out.writerows([csv_cell(value) for value in row] for row in result.fetchall())
             else:
                 result.show(max_rows=200)
 

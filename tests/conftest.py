@@ -19,6 +19,7 @@ from kafka.admin import NewTopic
 
 from expectations.gx_project import open_context
 from expectations.inbound import InboundResult, validate_feed
+from ingestion.airflow_home import NO_TELEMETRY
 from ingestion.broker import EmbeddedBroker
 from ingestion.contracts import Contract, default_contracts
 from ingestion.loader import ingest
@@ -27,6 +28,7 @@ from ingestion.loader import ingest
 # trusted), with a strong pseudonym key of their own so that scans for the key mean something.
 os.environ["GIGSHIELD_ENV"] = "development"
 TEST_PSEUDONYM_KEY = os.environ.setdefault("GIGSHIELD_PSEUDONYM_KEY", "gs-test-" + secrets.token_hex(24))
+os.environ.update(NO_TELEMETRY)  # no telemetry from the tests' dbt, cosmos and Airflow either
 
 SAMPLE_BY_TYPE: dict[str, Any] = {
     "string": "sample", "integer": 1, "number": 12.5, "boolean": True,

@@ -12,8 +12,9 @@ import duckdb
 import pytest
 
 from ingestion import run_nightly
-from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.config import PROJECT_ROOT
 from ingestion.contracts import default_contracts, outbound_contracts
+from ingestion.pseudonyms import pseudonym, pseudonym_key
 from ingestion.warehouse import WAREHOUSE_POOL
 
 DAY = "2026-11-22"
@@ -150,8 +151,8 @@ def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothi
 
 def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
     """(employer, worker pseudonym, business key) of the violations the generator injected, visible by DAY."""
-    key = Settings.from_env().pseudonym_key
-    return {(v["employer_uscc"], hashlib.sha256(f"{key}:{v['worker_id_number']}".encode()).hexdigest(), v["business_key"])
+    key = pseudonym_key()
+    return {(v["employer_uscc"], pseudonym(v["worker_id_number"], key), v["business_key"])
             for v in manifest["violations"] if v["kind"] == kind and v["observable_from"] <= DAY}
 
 

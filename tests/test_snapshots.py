@@ -19,7 +19,9 @@ import pytest
 from ingestion.alerts.nightly import raise_alerts
 from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.contracts import default_contracts
+from ingestion.pseudonyms import pseudonym
 from ingestion.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
+from tests.conftest import TEST_PSEUDONYM_KEY
 from tests.nights import AS_OF, build_night
 
 NEXT = AS_OF + dt.timedelta(days=1)
@@ -184,3 +186,36 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
     docs = Path(again["docs"]).read_text(encoding="utf-8")
     assert "fct_unpaid_wage_blacklist" in docs and "listing_status" in docs
     assert Path(again["current"]).with_suffix(".dbt-docs.html").resolve() == Path(again["docs"])
+    assert Path(again["docs"]).stat().st_mode & 0o777 == 0o444
+
+
+def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_code(night, analysts):
+    """dbt computes pseudonyms with gs_pseudonym (ingestion.dbt_pseudonym_plugin): the key stays in the
+    environment, out of compiled SQL, run SQL, manifest, run results, partial-parse state, logs and docs."""
+    published = publish_snapshot(AS_OF, analysts)  # `dbt docs generate` compiles every model, sharing's too
+    key = TEST_PSEUDONYM_KEY.encode()
+    artifacts = [p for tree in (night.data_dir / "dbt", analysts.data_dir / "dbt") for p in tree.rglob("*") if p.is_file()]
+    names = {p.name for p in artifacts}
+    assert {"manifest.json", "run_results.json", "partial_parse.msgpack", "catalog.json", "dbt.log",
+            "stg_hrss__wage_payments.sql", "shr_hrss__labour_findings.sql"} <= names  # the places looked in
+    assert {"compiled", "run"} <= {part for p in artifacts for part in p.parts}
+    assert [str(p) for p in artifacts if key in p.read_bytes()] == []
+    compiled = next(p for p in artifacts if p.name == "shr_hrss__labour_findings.sql" and "compiled" in p.parts)
+    assert "gs_pseudonym(cast('hrss:' || f.worker_key as varchar))" in compiled.read_text(encoding="utf-8")
+
+    docs = Path(published["docs"]).read_bytes()
+    assert key not in docs
+    html = docs.decode("utf-8")
+    assert "fct_unpaid_wage_blacklist" in html and "pseudonymise('worker_id_number')" in html  # sources stay
+    assert '"compiled_code"' not in html and '"compiled_sql"' not in html
+    assert "gs_pseudonym(cast(worker_id_number as varchar))" not in html  # no compiled SQL at all
+    assert '"send_anonymous_usage_stats": false' in html  # the project's flag: no dbt telemetry
+
+    with duckdb.connect(str(night.warehouse)) as con:  # the warehouse's pseudonyms are HMAC-SHA256 of the raw IDs
+        views = "\n".join(sql for (sql,) in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall())
+        pairs = con.execute(
+            "SELECT r.worker_id_number, s.worker_key FROM staging.stg_hrss__wage_payments s"
+            " JOIN raw.hrss__wage_payment r ON r._message_id = s.message_id AND r._record_index = s.record_index"
+        ).fetchall()
+    assert TEST_PSEUDONYM_KEY not in views and "gs_pseudonym" not in views
+    assert pairs and all(worker_key == pseudonym(id_number, key) for id_number, worker_key in pairs)
