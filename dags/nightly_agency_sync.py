@@ -85,10 +85,13 @@ def nightly_agency_sync() -> None:
 
     @task
     def scan_extracts(logical_date: datetime | None = None) -> dict[str, int]:
-        from ingestion.nightly import data_date, scan_extracts
+        from ingestion.nightly import ExtractLeak, data_date, scan_extracts
 
         assert logical_date is not None
-        return scan_extracts(data_date(logical_date))
+        try:
+            return scan_extracts(data_date(logical_date))
+        except ExtractLeak as leak:  # a verdict on the published files: retrying cannot change it
+            raise AirflowFailException(str(leak)) from leak
 
     # After the extracts are published and scanned, and the night's alerts raised (or skipped): the
     # snapshot carries the alert state the inspector's page shows.

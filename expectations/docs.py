@@ -8,15 +8,18 @@ import sys
 from pathlib import Path
 
 from expectations.docs_assets import localise_site
-from expectations.gx_project import open_context
+from expectations.gx_project import open_context, scrub_stored_results
 from ingestion.config import CONTRACTS_DIR
 
 DATA_DOCS_SITE = "local_site"
 
 
 def build_data_docs(data_dir: Path) -> Path:
-    """Render GX Data Docs, with their scripts and styles served locally; returns the site's index.html."""
+    """Render GX Data Docs, with their scripts and styles served locally; returns the site's index.html.
+    Results stored before validation results were kept as summaries are scrubbed first, so no page
+    renders a failing value."""
     context = open_context(data_dir)
+    scrub_stored_results(data_dir)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
     site = data_dir / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
     localise_site(site)

@@ -8,8 +8,17 @@ finding, and so is a file with no contract. Every value (numbers too, as text) i
 raw resident ID numbers (GB 11643: 18 characters with a valid check digit, birth date and region,
 or the old 15-digit form), mainland mobile numbers and bank account numbers: any other run of
 16-19 digits, the inbound contract's pattern (hrss.wage_payment.v1 bank_account). Card numbers pass
-Luhn but account numbers need not (most of the feed's do not), so Luhn would miss leaks. Keyed pseudonyms (64 hex characters) and Kafka message ids (UUIDs) are removed first: they
-contain digit runs by chance. Exits 1 if anything is found.
+Luhn but account numbers need not (most of the feed's do not), so Luhn would miss leaks. Keyed
+pseudonyms (64 hex characters) and Kafka message ids (UUIDs) are removed first: they contain digit
+runs by chance. Exits 1 if anything is found.
+
+An enterprise's unified social credit code is public and extracts carry it; most have letters,
+but one of an organisation registered before 2015 can be 18 digits (914403001922038216). An
+18-character run is therefore judged in this order: a valid resident ID is a resident_id (a
+string can in principle pass both checks, and leaking a person's ID is the worse error); else a
+valid USCC is not an identifier — valid meaning GB 32100's check character, a province code in
+the region part and GB 11714's check character of the embedded organisation code, so that only
+about one 18-digit account number in a thousand would pass for one; else it is a bank_account.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 from ingestion.contracts import Contract, outbound_contracts
 
@@ -32,6 +41,10 @@ _SAFE_TOKENS = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]
 # Maximal digit runs (an 18-character ID may end in X), not inside a longer run.
 _DIGIT_RUNS = re.compile(r"(?<!\d)\d{11,19}[Xx]?(?!\d)")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+# GB/T 2260 province-level codes (the first two digits of a USCC's region part).
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82".split())
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code check character
 
 
 @dataclass(frozen=True)
@@ -57,10 +70,27 @@ def _old_ric_as_new(number: str) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+def _org_code_valid(code: str) -> bool:
+    """GB 11714: eight characters and a check character (0-9 or X)."""
+    if len(code) != 9 or not code[:8].isalnum():
+        return False
+    values = [int(c, 36) for c in code[:8].upper()]
+    check = 11 - sum(w * v for w, v in zip(_ORG_CODE_WEIGHTS, values)) % 11
+    return code[8].upper() == {10: "X", 11: "0"}.get(check, str(check))
+
+
+def is_enterprise_code(run: str) -> bool:
+    """A unified social credit code (public, not personal): GB 32100 check, province, organisation code."""
+    return (len(run) == 18 and uscc.is_valid(run.upper()) and run[2:4] in _PROVINCES
+            and _org_code_valid(run[8:17]))
+
+
 def identifier_kind(run: str) -> str | None:
-    """What a digit run is, if it is a personal identifier."""
+    """What a digit run is, if it is a personal identifier (resident ID wins over USCC: see above)."""
     if len(run) == 18 and ric.is_valid(run.upper()):
         return "resident_id"
+    if is_enterprise_code(run):
+        return None
     if len(run) == 15 and run.isdigit() and ric.is_valid(_old_ric_as_new(run)):
         return "resident_id"
     if len(run) == 11 and _MOBILE.fullmatch(run):

@@ -12,29 +12,60 @@ the night's data as a whole. In one DuckDB transaction:
    task fails and the operator is alerted. Passing releases them (`released`).
 
 Rerunning for the same night re-evaluates the same rows and reaches the same verdict.
+
+No value stops a night. A record validation cannot evaluate is quarantined with the reason
+`cannot be validated: <column>: <why>`, and the rest is validated as usual:
+- values the DataFrame cannot hold (dates and timestamps outside pandas' datetime64[ns] range
+  1677-09-22..2262-04-11 or infinite, decimals beyond float64's exact digits) are picked out in
+  SQL before the frame is read; anything else that fails the conversion is found by reading
+  the rows in halves down to the row and column;
+- an expectation that raises (GX reports it in exception_info) is run again, alone and unstored,
+  on halves of the frame (whole cases for cross-record rules) until the rows it raises on are
+  isolated; the others get its verdict as usual. After ISOLATION_PROBES runs the rows still not
+  isolated are quarantined with the expectation's name.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+import re
 import statistics
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
+import numpy as np
 import pandas as pd
+from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.data_context import AbstractDataContext
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from expectations.domain import registries
-from expectations.gx_project import RECORD_RESULT_FORMAT, failed_expectations, validate_frame
+from expectations.gx_project import (
+    RECORD_RESULT_FORMAT,
+    _naive_utc,
+    failed_expectations,
+    probe_frame,
+    raised,
+    validate_frame,
+)
 from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites
 from ingestion.contracts import RAW_SCHEMA, Contract
 
 ROW_ID = "_row"  # the raw table's rowid, index of the validated frame
 VOLUME_HISTORY_NIGHTS = 7  # median of the last week's nights is the volume baseline
 VOLUME_MIN_HISTORY = 3  # fewer nights than this: no baseline yet, only the contract's rowCount applies
+CANNOT_VALIDATE = "cannot be validated"
+# pandas' datetime64[ns] range (1677-09-21 00:12:43 .. 2262-04-11 23:47:16), in whole days.
+FIRST_DAY, LAST_DAY = "1677-09-22", "2262-04-11"
+FLOAT_EXACT_DIGITS = 15  # a decimal with more significant digits is not exact as float64
+ISOLATION_PROBES = 200  # unstored GX runs per raising expectation to isolate the rows it raises on
+_DECIMAL = re.compile(r"(?:DECIMAL|NUMERIC)\((\d+)\s*,\s*(\d+)\)")
+
+log = logging.getLogger(__name__)
 
 
 class InboundValidationFailed(RuntimeError):
@@ -71,11 +102,82 @@ def _fields(contract: Contract) -> str:
     return ", ".join(f'"{f.name}"' for f in contract.fields)
 
 
-def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str, params: list[object]) -> pd.DataFrame:
-    frame = con.execute(
-        f"SELECT rowid AS {ROW_ID}, {_fields(contract)} FROM {contract.qualified_table} WHERE {where}", params).df()
+def _guards(contract: Contract) -> list[tuple[str, str]]:
+    """(column, SQL expression: why its value cannot go into the validated frame, else NULL)."""
+    guards = []
+    for f in contract.fields:
+        column, kind = f'"{f.name}"', f.physical_type.upper()
+        if kind == "DATE" or kind.startswith("TIMESTAMP"):
+            literal = "DATE" if kind == "DATE" else "TIMESTAMPTZ"
+            lo, hi = (f"{literal} '{FIRST_DAY}'", f"{literal} '{LAST_DAY}'") if literal == "DATE" else (
+                f"{literal} '{FIRST_DAY} 00:00:00+00'", f"{literal} '{LAST_DAY} 00:00:00+00'")
+            noun = "date" if kind == "DATE" else "timestamp"
+            guards.append((f.name, f"CASE WHEN NOT isfinite({column}) THEN 'not a finite {noun}' "
+                                   f"WHEN {column} < {lo} OR {column} > {hi} "
+                                   f"THEN '{noun} outside {FIRST_DAY}..{LAST_DAY}' END"))
+        elif kind in ("DOUBLE", "FLOAT", "REAL"):
+            guards.append((f.name, f"CASE WHEN NOT isfinite({column}) THEN 'not a finite number' END"))
+        elif (decimal := _DECIMAL.fullmatch(kind)) and int(decimal[1]) > FLOAT_EXACT_DIGITS:
+            digits = FLOAT_EXACT_DIGITS - int(decimal[2])
+            guards.append((f.name, f"CASE WHEN abs({column}) >= 1e{digits} "
+                                   f"THEN 'decimal of more than {FLOAT_EXACT_DIGITS} digits' END"))
+    return guards
+
+
+def _why_not(contract: Contract) -> str:
+    """SQL: why a row cannot be validated ('<column>: <why>; ...'), NULL if it can."""
+    guards = _guards(contract)
+    if not guards:
+        return "NULL::VARCHAR"
+    return "NULLIF(concat_ws('; ', " + ", ".join(f"'{c}: ' || ({e})" for c, e in guards) + "), '')"
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pd.DataFrame:
+    frame = con.execute(sql, params).df()
     # Unnamed: GX reports unexpected rows of an unnamed index vectorised, of a named one row by row.
-    return frame.set_index(ROW_ID).rename_axis(None)
+    return _naive_utc(frame.set_index(ROW_ID).rename_axis(None))
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, contract: Contract, row: int) -> str:
+    """'<column>: <error>' for a row whose conversion to a frame fails."""
+    for f in contract.fields:
+        try:
+            _read(con, f'SELECT rowid AS {ROW_ID}, "{f.name}" FROM {contract.qualified_table} WHERE rowid = ?', [row])
+        except Exception as exc:  # noqa: BLE001 (whatever the conversion raises is the reason)
+            return f"{f.name}: {type(exc).__name__}: {str(exc)[:200]}"
+    return "row: cannot be read into a frame"
+
+
+def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str,
+           params: list[object]) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The rows as a frame indexed by row id, and the rows that cannot be in it: row id -> why."""
+    why = _why_not(contract)
+    table = contract.qualified_table
+    unfit = {int(row): reason for row, reason in con.execute(
+        f"SELECT rowid, {why} FROM {table} WHERE ({where}) AND {why} IS NOT NULL", params).fetchall()}
+    select = f"SELECT rowid AS {ROW_ID}, {_fields(contract)} FROM {table} WHERE ({where}) AND {why} IS NULL"
+    try:
+        return _read(con, select, params), unfit
+    except Exception:  # noqa: BLE001 (a value the guards do not know: find its rows by halves)
+        log.warning("%s: rows that cannot be read into a frame, isolating them", contract.topic, exc_info=True)
+    rows = [r for (r,) in con.execute(f"SELECT rowid FROM {table} WHERE ({where}) AND {why} IS NULL ORDER BY rowid",
+                                      params).fetchall()]
+    frames: list[pd.DataFrame] = []
+
+    def read(ids: list[int]) -> None:
+        try:
+            frames.append(_read(con, f"{select} AND rowid BETWEEN {ids[0]} AND {ids[-1]}", params))
+        except Exception:  # noqa: BLE001
+            if len(ids) == 1:
+                unfit[ids[0]] = _unreadable(con, contract, ids[0])
+            else:
+                read(ids[: len(ids) // 2])
+                read(ids[len(ids) // 2:])
+
+    if rows:
+        read(rows)
+    frame = pd.concat(frames) if frames else _read(con, f"{select} AND false", params)
+    return frame, unfit
 
 
 def _registry_keys(con: duckdb.DuckDBPyConnection, contract: Contract, contracts: dict[str, Contract]) -> dict[str, frozenset[str]]:
@@ -116,31 +218,111 @@ def _operator_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, logic
                        "AND logical_date IS NOT DISTINCT FROM ?", [contract.topic, logical_date]).fetchone()[0]
 
 
-def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd.DataFrame,
-                     pending_rows: pd.Index, run_name: str) -> dict[int, list[str]]:
-    """Row id -> failed record-level expectations, for the pending rows only."""
-    result = validate_frame(context, _suites(contract).records, frame, run_name=run_name,
-                            result_format=RECORD_RESULT_FORMAT)
-    failures: dict[int, list[str]] = {}
-    pending = set(pending_rows)
-    for r in result.results:
-        if r.success:
-            continue
-        if r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"{contract.topic}: expectation {r.expectation_config.type} raised: "
-                               f"{r.exception_info.get('exception_message')}")
-        label = expectation_label(r.expectation_config)
-        for row in r.result.get("unexpected_index_list") or []:
+@dataclass
+class RecordVerdicts:
+    """Row id -> failed record-level expectations, and row id -> why it cannot be validated."""
+    failed: dict[int, list[str]] = field(default_factory=dict)
+    unvalidated: dict[int, list[str]] = field(default_factory=dict)
+
+    def rows(self) -> set[int]:
+        return set(self.failed) | set(self.unvalidated)
+
+    def reason(self, row: int) -> str:
+        parts = []
+        if row in self.unvalidated:
+            parts.append(f"{CANNOT_VALIDATE}: " + "; ".join(self.unvalidated[row]))
+        if row in self.failed:
+            parts.append("expectations failed: " + "; ".join(self.failed[row]))
+        return "; ".join(parts)
+
+    def labels(self, row: int) -> list[str]:
+        """What quarantine_reasons counts: expectation labels and `cannot be validated: <column>`."""
+        return [f"{CANNOT_VALIDATE}: {why.split(':', 1)[0]}" for why in self.unvalidated.get(row, [])] \
+            + self.failed.get(row, [])
+
+
+def _units(frame: pd.DataFrame, context_key: str | None) -> list[np.ndarray]:
+    """Parts a frame can be split into without changing a record's verdict: single rows, or the
+    whole case (context_key) when a rule compares a case's records."""
+    if context_key is None or context_key not in frame.columns:
+        return [np.array([i]) for i in frame.index]
+    keyed = frame[context_key]
+    units = [np.asarray(ix) for ix in frame.groupby(keyed, dropna=True, sort=False).groups.values()]
+    return units + [np.array([i]) for i in frame.index[keyed.isna()]]
+
+
+def _isolate(context: AbstractDataContext, contract: Contract, config: ExpectationConfiguration,
+             frame: pd.DataFrame, pending: set, verdicts: RecordVerdicts, known_to_raise: str | None) -> None:
+    """Run one expectation alone on parts of the frame: the rows it fails get its label, the rows of
+    the smallest parts it still raises on cannot be validated."""
+    label = expectation_label(config)
+    columns = label[label.index("(") + 1:-1] if "(" in label else "table"
+    alone = ExpectationSuite(name=f"{contract.topic}.records.isolate", expectations=[config])
+    budget = [ISOLATION_PROBES]
+
+    def unvalidated(rows: np.ndarray, error: str, isolated: bool) -> None:
+        note = "" if isolated else f" (not isolated further, among {len(rows)} rows)"
+        for row in rows:
             if row in pending:
-                failures.setdefault(int(row), []).append(label)
-    return failures
+                verdicts.unvalidated.setdefault(int(row), []).append(f"{columns}: {label} raised: {error}{note}")
+
+    def probe(units: list[np.ndarray], error: str | None) -> None:
+        rows = np.concatenate(units)
+        if error is None:
+            budget[0] -= 1
+            try:
+                (r,) = probe_frame(context, alone, frame.loc[rows], result_format=RECORD_RESULT_FORMAT).results
+                error = raised(r)
+            except Exception as exc:  # noqa: BLE001
+                r, error = None, f"{type(exc).__name__}: {exc}"
+            if error is None:
+                if not r.success:
+                    for row in r.result.get("unexpected_index_list") or []:
+                        if row in pending:
+                            verdicts.failed.setdefault(int(row), []).append(label)
+                return
+        if len(units) == 1 or budget[0] <= 0:
+            unvalidated(rows, error[:200], isolated=len(units) == 1)
+            return
+        probe(units[: len(units) // 2], None)
+        probe(units[len(units) // 2:], None)
+
+    probe(_units(frame, _suites(contract).context_key), known_to_raise)
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, failures: dict[int, list[str]],
+def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd.DataFrame,
+                     pending_rows: pd.Index, run_name: str) -> RecordVerdicts:
+    """Verdicts of the record-level suite, for the pending rows only."""
+    suite = _suites(contract).records
+    pending = set(pending_rows)
+    verdicts = RecordVerdicts()
+    try:
+        outcomes = [(r.expectation_config, r) for r in validate_frame(
+            context, suite, frame, run_name=run_name, result_format=RECORD_RESULT_FORMAT).results]
+    except Exception:  # noqa: BLE001 (the suite as a whole did not run: each expectation alone)
+        log.warning("%s: the records suite raised, validating expectation by expectation", contract.topic,
+                    exc_info=True)
+        outcomes = [(e.configuration, None) for e in suite.expectations]
+    for config, r in outcomes:
+        if r is None:
+            _isolate(context, contract, config, frame, pending, verdicts, None)
+        elif error := raised(r):
+            log.warning("%s: %s raised (%s); isolating the records it raises on", contract.topic,
+                        expectation_label(config), error[:200])
+            _isolate(context, contract, config, frame, pending, verdicts, error)
+        elif not r.success:
+            label = expectation_label(config)
+            for row in r.result.get("unexpected_index_list") or []:
+                if row in pending:
+                    verdicts.failed.setdefault(int(row), []).append(label)
+    return verdicts
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: RecordVerdicts,
                 now: dt.datetime) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _gs_failed (row_id BIGINT, reason VARCHAR)")
     con.executemany("INSERT INTO _gs_failed VALUES (?, ?)",
-                    [(row, "expectations failed: " + "; ".join(labels)) for row, labels in failures.items()])
+                    [(row, verdicts.reason(row)) for row in sorted(verdicts.rows())])
     struct = ", ".join(f"'{f.name}': \"{f.name}\"" for f in contract.fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _gs_failed_rows AS
@@ -173,24 +355,29 @@ def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, 
     con.execute("BEGIN TRANSACTION")
     try:
         with registries(_registry_keys(con, contract, contracts)):
-            pending = _frame(con, contract, f"_batch_id IN ({batches})", [contract.topic])
-            result.records_validated = len(pending)
+            pending, unfit = _frame(con, contract, f"_batch_id IN ({batches})", [contract.topic])
+            result.records_validated = len(pending) + len(unfit)
+            verdicts = RecordVerdicts(unvalidated={row: [why] for row, why in unfit.items()})
             if len(pending):
                 frame = pending
                 if suites.context_key:  # earlier records of the same cases, validated on earlier nights
                     key = suites.context_key
-                    earlier = _frame(con, contract, f'_batch_id NOT IN ({batches}) AND "{key}" IN '
-                                     f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
-                                     [contract.topic])
+                    earlier, _ = _frame(con, contract, f'_batch_id NOT IN ({batches}) AND "{key}" IN '
+                                        f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
+                                        [contract.topic])
                     frame = pd.concat([pending, earlier])
-                failures = _record_failures(context, contract, frame, pending.index, run_name)
-                if failures:
-                    _quarantine(con, contract, failures, now)
-                    result.quarantined = len(failures)
-                    for labels in failures.values():
-                        for label in labels:
-                            result.quarantine_reasons[label] = result.quarantine_reasons.get(label, 0) + 1
-            night_frame = _frame(con, contract, f"_batch_id IN ({night})", [contract.topic, logical_date])
+                found = _record_failures(context, contract, frame, pending.index, run_name)
+                verdicts.failed.update(found.failed)
+                for row, whys in found.unvalidated.items():
+                    verdicts.unvalidated.setdefault(row, []).extend(whys)
+            if verdicts.rows():
+                _quarantine(con, contract, verdicts, now)
+                result.quarantined = len(verdicts.rows())
+                for row in verdicts.rows():
+                    for label in verdicts.labels(row):
+                        result.quarantine_reasons[label] = result.quarantine_reasons.get(label, 0) + 1
+            # Rows of batches judged before are all fit (unfit ones were quarantined then).
+            night_frame, _ = _frame(con, contract, f"_batch_id IN ({night})", [contract.topic, logical_date])
             result.night_rows = len(night_frame)
             if not len(night_frame) and _operator_accepted(con, contract, logical_date):
                 result.status = "accepted"  # nothing new since the operator accepted the night

@@ -29,6 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 
+from ingestion.alerts.channels import WebhookSender
 from ingestion.alerts.contract import InvalidAlert, alert_contract, check_message
 from ingestion.alerts.delivery import AlertDeliveryIncomplete
 from ingestion.alerts.nightly import deliver_alerts, raise_alerts
@@ -365,3 +366,67 @@ def test_a_message_breaking_the_contract_or_a_stale_mart_raises_nothing(nights, 
         raise_alerts(N2)
     assert ch.query("SELECT (SELECT count(*) FROM alerts.alert_state), (SELECT count(*) FROM alerts.deliveries), "
                     "(SELECT count(*) FROM alerts.nights)") == [(0, 0, 0)]
+
+
+# --- one delivery never stops another -------------------------------------------------------------
+
+HOSTILE_NAME = "恶意企业\r\nBcc: x@y\u2028第二行\x85<script>alert(1)</script>\x0bend"
+
+
+def test_a_name_with_line_breaks_and_markup_goes_out_everywhere_and_injects_nothing(nights, channels):
+    ch = channels
+    ch.night(N1)
+    with duckdb.connect(str(ch.warehouse)) as con:
+        con.execute(f"UPDATE {CASE_TABLE} SET enterprise_name = ? WHERE case_key = ?",
+                    [HOSTILE_NAME, nights.cases["arrears"]])
+    marks = kafka_marks(ch.bootstrap)
+    assert raise_alerts(N1)["raised"] == 5
+    assert deliver_alerts()["pending"] == 0
+
+    produced = {m["case_key"]: m for _, m in kafka_since(ch.bootstrap, marks)}
+    arrears = produced[nights.cases["arrears"]]
+    assert arrears["enterprise_name"] == HOSTILE_NAME  # the JSON carries the value as it is
+    hooked = {m["case_key"]: m for m in ch.webhook.received}
+    assert set(hooked) == set(produced) and hooked[nights.cases["arrears"]] == arrears
+
+    assert len(ch.inbox.messages) == 5
+    assert all(len(to) == 1 for to, _ in ch.inbox.messages)  # no Bcc recipient was injected
+    to, mail = next((to, m) for to, m in ch.inbox.messages
+                    if m["Message-ID"] == f"<{arrears['alert_id']}.1@gigshield.alerts>")
+    assert to == [f"ldbzjc-{GAOQING}@example.org"] and mail["Bcc"] is None
+    subject = mail["Subject"]
+    assert not any(c in subject for c in "\r\n\u2028\u2029\x85\x0b")
+    assert "恶意企业 Bcc: x@y 第二行 <script>alert(1)</script> end" in subject  # the text, on one line
+    body = mail.get_body(("plain",)).get_content()
+    (line,) = [line for line in body.splitlines() if line.startswith("Enterprise: ")]
+    assert "Bcc: x@y" in line and "<script>" in line and "end" in line
+    assert not any(line.startswith(("Bcc", "第二行", "<script>")) for line in body.splitlines())
+    attached = next(p for p in mail.iter_attachments() if p.get_content_type() == "application/json")
+    assert json.loads(attached.get_content()) == arrears
+
+
+def test_an_unexpected_error_in_one_delivery_is_recorded_and_every_other_delivery_goes_out(nights, channels,
+                                                                                           monkeypatch):
+    ch = channels
+    ch.night(N1)
+    raise_alerts(N1)
+    send = WebhookSender.send
+
+    def send_but_one(self, destination, message):
+        if message["case_key"] == nights.cases["blacklist"]:
+            raise ValueError("cannot encode this one")
+        return send(self, destination, message)
+
+    monkeypatch.setattr(WebhookSender, "send", send_but_one)
+    with pytest.raises(AlertDeliveryIncomplete, match="ValueError: cannot encode this one"):
+        deliver_alerts()
+    deliveries = ch.query("SELECT r.message ->> 'case_key', d.channel, d.status, d.attempts, d.last_error "
+                          "FROM alerts.deliveries d JOIN alerts.alert_revisions r USING (message_id)")
+    assert [d for d in deliveries if d[2] == "pending"] == [
+        (nights.cases["blacklist"], "webhook", "pending", 1, "ValueError: cannot encode this one")]
+    assert sum(d[2] == "delivered" for d in deliveries) == 5 * 3 - 1
+    assert len(ch.webhook.received) == 4 and len(ch.inbox.messages) == 5
+
+    monkeypatch.setattr(WebhookSender, "send", send)  # fixed: the next run delivers it
+    assert deliver_alerts()["pending"] == 0
+    assert {m["case_key"] for m in ch.webhook.received} == set(nights.cases.values())

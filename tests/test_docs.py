@@ -3,12 +3,15 @@ latest validation results and every contract."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from expectations.docs import build_contract_catalog, build_data_docs
@@ -16,7 +19,12 @@ from expectations.gx_project import open_context, validate_frame
 from expectations.suites import feed_suites
 from ingestion.config import CONTRACTS_DIR
 from ingestion.contracts import default_contracts, outbound_contracts
+from ingestion.synthetic.feeds import generate_day
+from ingestion.synthetic.violations import Rates
+from ingestion.synthetic.world import build_world
+from tests.conftest import load_and_validate
 
+REGISTRY, LEDGER = "samr.enterprise.v1", "hrss.employment_ledger.v1"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -53,3 +61,55 @@ def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
     dom = rendered_dom(index)
     for topic in [*default_contracts(), *outbound_contracts()]:
         assert topic in dom, topic
+
+
+def test_stored_validation_results_and_data_docs_keep_counts_but_no_failing_value(broker, tmp_path, feeds):
+    day = dt.date(2026, 11, 22)
+    records = generate_day(build_world(seed=11, workers=60), day, window_start=day,
+                           rates=Rates(violation=0, malformed=0)).records
+    gx_dir = tmp_path / "gx"
+    load_and_validate(broker, tmp_path / "w.duckdb", gx_dir, feeds, REGISTRY, records[REGISTRY], day)
+    ledger = [dict(r) for r in records[LEDGER]]
+    good_id = ledger[0]["worker_id_number"]
+    bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")
+    bad_phone = "12" + ledger[1]["phone"][2:]  # no mainland mobile number starts with 12
+    ledger[0]["worker_id_number"], ledger[1]["phone"] = bad_id, bad_phone
+    result = load_and_validate(broker, tmp_path / "w.duckdb", gx_dir, feeds, LEDGER, ledger, day)
+
+    # Quarantine had the whole result in memory: both records, with their reasons.
+    assert result.quarantined == 2 and result.status == "released"
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        quarantine = dict(con.execute("SELECT payload, reason FROM raw._quarantine WHERE topic = ?",
+                                      [feeds[LEDGER].topic]).fetchall())
+    by_value = {v: r for p, r in quarantine.items() for v in (bad_id, bad_phone) if v in json.loads(p).values()}
+    assert "expect_column_values_to_be_valid_resident_id(worker_id_number)" in by_value[bad_id]
+    assert "expect_column_values_to_match_regex(phone)" in by_value[bad_phone]
+
+    # An older night's file, stored before results were kept as summaries, still lists a value.
+    stored = sorted((gx_dir / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert stored
+    old = json.loads(stored[0].read_text())
+    old["results"][0]["result"] |= {"unexpected_list": [bad_id], "partial_unexpected_list": [bad_id]}
+    stored[0].write_text(json.dumps(old))
+
+    index = build_data_docs(gx_dir)
+    files = [p for p in (gx_dir / "gx").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in files) and any(p.suffix == ".json" for p in files)
+    for path in files:
+        content = path.read_bytes()
+        for value in (bad_id, bad_phone):
+            assert value.encode() not in content, f"{value} in {path}"
+
+    # The failed expectations and their counts are still there.
+    records_results = [json.loads(p.read_text()) for p in stored if f"{feeds[LEDGER].topic}.records" in p.read_text()]
+    (ledger_run,) = [doc for doc in records_results if not doc["success"]]
+    failed = {(r["expectation_config"]["type"], r["expectation_config"]["kwargs"].get("column")): r["result"]
+              for r in ledger_run["results"] if not r["success"]}
+    assert failed[("expect_column_values_to_be_valid_resident_id", "worker_id_number")]["unexpected_count"] == 1
+    assert failed[("expect_column_values_to_match_regex", "phone")]["unexpected_count"] == 1
+    assert all("unexpected_index_list" not in r and "partial_unexpected_list" not in r for r in failed.values())
+    (page,) = [p for p in (index.parent / "validations").rglob("*.html") if f"{feeds[LEDGER].topic}.records" in str(p)]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text()))
+    for column in ("phone", "worker_id_number"):
+        section = text[text.index(f"{column} Status"):]
+        assert "1 unexpected values found" in section[:section.index(" Status ", len(column) + 8)], column

@@ -5,23 +5,28 @@ corrupt some of them the way a faulty agency export would."""
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+from stdnum.cn import ric
 
-from expectations import holds
+from expectations import holds, inbound
 from expectations.gx_project import open_context
 from expectations.inbound import InboundValidationFailed, validate_feed
 from ingestion.config import Settings
 from ingestion.contracts import Contract
+from ingestion.loader import ingest
 from ingestion.nightly import dbt_build
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
-from tests.conftest import load_and_validate
+from tests.conftest import load_and_validate, send
 
 DAY = dt.date(2026, 11, 22)
 ENTERPRISE, LEDGER, WAGE, COMPLAINT = ("samr.enterprise.v1", "hrss.employment_ledger.v1",
@@ -155,3 +160,102 @@ def test_a_null_rate_above_the_contracts_threshold_holds_the_night(broker, tmp_p
     assert result.status == "held" and result.quarantined == 0
     assert result.failed_batch_expectations == ["expect_column_values_to_not_be_null(address)"]
     assert reconcile(tmp_path / "w.duckdb", feeds[ENTERPRISE])["raw_rows"] == len(records)  # held, not lost
+
+
+# --- no value stops a night --------------------------------------------------------------------
+
+def _replace_field(contract: Contract, name: str, **changes) -> Contract:
+    return dataclasses.replace(contract, fields=[dataclasses.replace(f, **changes) if f.name == name else f
+                                                 for f in contract.fields])
+
+
+def _bare_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> str:
+    """The contract's columns only (no load metadata): enough to read frames from."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {contract.qualified_table.split('.')[0]}")
+    con.execute(f"CREATE TABLE {contract.qualified_table} ("
+                + ", ".join(f'"{f.name}" {f.physical_type}' for f in contract.fields) + ")")
+    return contract.qualified_table
+
+
+def test_values_a_frame_cannot_hold_are_picked_out_with_their_column_and_why(feeds, monkeypatch):
+    # A wider decimal than the contract's, as a lenient loader or a schema drift could leave.
+    complaints = _replace_field(feeds[COMPLAINT], "amount_claimed", physical_type="DECIMAL(38,2)")
+    with duckdb.connect() as con:
+        table = _bare_table(con, complaints)
+        for event_id, at, amount in [("ok", "2026-11-22 09:00:00+08", 10), ("inf", "infinity", 10),
+                                     ("-inf", "-infinity", 10), ("far", "9999-12-31 00:00:00+00", 10),
+                                     ("huge", "2026-11-22 09:00:00+08", 10**20)]:
+            con.execute(f"INSERT INTO {table} (event_id, event_at, amount_claimed) VALUES (?, ?::TIMESTAMPTZ, ?)",
+                        [event_id, at, amount])
+        ids = dict(con.execute(f"SELECT event_id, rowid FROM {table}").fetchall())
+        frame, unfit = inbound._frame(con, complaints, "true", [])
+        assert list(frame.index) == [ids["ok"]] and frame["event_at"].notna().all()
+        assert unfit == {ids["inf"]: "event_at: not a finite timestamp", ids["-inf"]: "event_at: not a finite timestamp",
+                         ids["far"]: "event_at: timestamp outside 1677-09-22..2262-04-11",
+                         ids["huge"]: "amount_claimed: decimal of more than 15 digits"}
+
+        # A value no guard knows of: the rows are read in halves until the one that fails is found.
+        wages = feeds[WAGE]
+        _bare_table(con, wages)
+        for i, start in enumerate(["2026-11-01", "infinity", "2026-11-02", "2026-11-03"]):
+            con.execute(f"INSERT INTO {wages.qualified_table} (payment_id, period_start) VALUES (?, ?::DATE)",
+                        [f"p{i}", start])
+        monkeypatch.setattr(inbound, "_guards", lambda contract: [])
+        frame, unfit = inbound._frame(con, wages, "true", [])
+        bad = con.execute(f"SELECT rowid FROM {wages.qualified_table} WHERE payment_id = 'p1'").fetchone()[0]
+        assert len(frame) == 3 and list(unfit) == [bad]
+        assert unfit[bad].startswith("period_start: ConversionException")
+
+
+def test_no_value_stops_the_night_what_cannot_be_validated_is_quarantined(broker, tmp_path, feeds, day_records,
+                                                                          monkeypatch):
+    warehouse, gx_dir = tmp_path / "w.duckdb", tmp_path / "gx"
+    assert load_and_validate(broker, warehouse, gx_dir, feeds, ENTERPRISE, day_records[ENTERPRISE], DAY).quarantined == 0
+    wages = [dict(r) for r in day_records[WAGE]]
+    send(broker, feeds[WAGE], wages, DAY)
+    ingest(warehouse, [feeds[WAGE]], broker.bootstrap, DAY)
+    key, table = feeds[WAGE].key, feeds[WAGE].qualified_table
+    inf, minus_inf, far, huge = (w[key] for w in wages[:4])
+    workers = collections.Counter(w["worker_id_number"] for w in wages)
+    raising = next(w[key] for w in wages[4:] if workers[w["worker_id_number"]] == 1)
+    with duckdb.connect(str(warehouse)) as con:  # what a lenient loader could have let through
+        for column, value, payment in [("period_start", "infinity", inf), ("due_date", "-infinity", minus_inf),
+                                       ("paid_date", "9999-12-31", far)]:
+            con.execute(f'UPDATE {table} SET "{column}" = ?::DATE WHERE {key} = ?', [value, payment])
+        con.execute(f"UPDATE {table} SET amount_due = 999999999999.99, amount_paid = 999999999999.99 "
+                    f"WHERE {key} = ?", [huge])
+        (boom,) = con.execute(f"SELECT worker_id_number FROM {table} WHERE {key} = ?", [raising]).fetchone()
+    checked = ric.is_valid
+
+    def raises_on_one(number: str) -> bool:  # an expectation that raises on one value
+        if number == boom:
+            raise ValueError(f"cannot check {number}")
+        return checked(number)
+
+    monkeypatch.setattr(ric, "is_valid", raises_on_one)
+    with duckdb.connect(str(warehouse)) as con:
+        result = validate_feed(con, open_context(gx_dir), feeds[WAGE], feeds, DAY)
+
+    assert result.status == "released" and result.quarantined == 4
+    reasons = quarantined(warehouse, feeds[WAGE])
+    assert reasons == {
+        inf: "cannot be validated: period_start: not a finite date",
+        minus_inf: "cannot be validated: due_date: not a finite date",
+        far: "cannot be validated: paid_date: date outside 1677-09-22..2262-04-11",
+        raising: "cannot be validated: worker_id_number: expect_column_values_to_be_valid_resident_id"
+                 "(worker_id_number) raised: cannot check " + boom}
+    assert result.quarantine_reasons["cannot be validated: period_start"] == 1
+    counts = reconcile(warehouse, feeds[WAGE])
+    assert counts == {"consumed": len(wages), "loaded": len(wages) - 4, "quarantined": 4,
+                      "raw_rows": len(wages) - 4, "quarantine_rows": 4}
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # a valid large amount is just a large amount
+        assert con.execute(f"SELECT amount_due FROM {table} WHERE {key} = ?", [huge]).fetchone() is not None
+        assert con.execute("SELECT DISTINCT status FROM raw._batches WHERE topic = ?",
+                           [feeds[WAGE].topic]).fetchall() == [("released",)]
+
+
+def test_an_expectation_that_raises_is_isolated_by_whole_cases_when_it_compares_a_cases_records():
+    frame = pd.DataFrame({"complaint_id": ["c1", "c2", "c1", None], "event_type": ["received"] * 4},
+                         index=[10, 11, 12, 13])
+    assert [list(u) for u in inbound._units(frame, "complaint_id")] == [[10, 12], [11], [13]]
+    assert [list(u) for u in inbound._units(frame, None)] == [[10], [11], [12], [13]]

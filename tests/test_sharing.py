@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from stdnum.cn import ric, uscc
 
 from expectations import extract_scan
 from expectations.gx_project import open_context
@@ -138,6 +139,50 @@ def test_pseudonyms_and_message_ids_are_not_mistaken_for_identifiers():
     uuid_ = "13812345-6789-4abc-8def-123456789012"
     assert list(extract_scan.identifiers_in(f"{digest}:{uuid_}:(2026)4301民初1122000号")) == []
     assert [k for k, _ in extract_scan.identifiers_in("430121700516105")] == ["resident_id"]  # old 15-digit form
+
+
+# An all-digit USCC (an organisation registered before 2015), and an 18-digit string that is both a
+# valid resident ID and a valid USCC.
+ALL_DIGIT_USCC, RIC_AND_USCC = "914403001922038216", "371322199502036450"
+
+
+def test_a_valid_all_digit_uscc_is_not_a_bank_account_but_a_resident_id_that_is_also_one_is_caught():
+    assert uscc.is_valid(ALL_DIGIT_USCC) and not ric.is_valid(ALL_DIGIT_USCC)
+    assert list(extract_scan.identifiers_in(f"respondent {ALL_DIGIT_USCC}")) == []
+    assert ric.is_valid(RIC_AND_USCC) and uscc.is_valid(RIC_AND_USCC)
+    assert [k for k, _ in extract_scan.identifiers_in(RIC_AND_USCC)] == ["resident_id"]  # the worse leak wins
+    broken = ALL_DIGIT_USCC[:-1] + ("7" if ALL_DIGIT_USCC[-1] != "7" else "8")  # check character wrong
+    assert [k for k, _ in extract_scan.identifiers_in(broken)] == ["bank_account"]
+    # A USCC check character alone is not enough: the embedded organisation code must check too.
+    body = ALL_DIGIT_USCC[:16] + ("0" if ALL_DIGIT_USCC[16] != "0" else "1")
+    forged = body + uscc.calc_check_digit(body)
+    if forged.isdigit():
+        assert [k for k, _ in extract_scan.identifiers_in(forged)] == ["bank_account"]
+
+
+def test_an_extract_carrying_an_all_digit_uscc_passes_the_scan(night, tmp_path):
+    dataset = "gigshield.share.unions.platform_labour_summary.v1"
+    _copy_with(night["results"][dataset].path, tmp_path / dataset / f"{dataset}.parquet",
+               f"'{ALL_DIGIT_USCC}' AS jurisdiction")
+    assert extract_scan.scan([tmp_path]) == []
+
+
+def test_a_leak_fails_the_dags_scan_task_without_retries(night, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.exceptions import AirflowFailException
+
+    dataset = "gigshield.share.unions.platform_labour_summary.v1"
+    _copy_with(night["results"][dataset].path,
+               tmp_path / "published" / dataset / AS_OF.isoformat() / f"{dataset}.parquet",
+               f"'note ' || '{night['raw']['resident_id'][0]}' AS jurisdiction")
+    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    bag = DagBag(dag_folder=str(Path(__file__).parents[1] / "dags"))
+    scan_task = bag.dags["nightly_agency_sync"].get_task("scan_extracts")
+    logical_date = dt.datetime.combine(AS_OF, dt.time(2), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with pytest.raises(AirflowFailException, match="resident_id"):
+        scan_task.python_callable(logical_date=logical_date)
 
 
 def _copy_with(source: str, target: Path, replacement: str) -> Path:

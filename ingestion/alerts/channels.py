@@ -3,11 +3,18 @@
 Each sender sends one stored message to one destination and raises on failure (OSError for SMTP and
 HTTP, KafkaError for Kafka); retrying is the delivery module's job. The same JSON goes everywhere; the
 e-mail adds a text an inspector reads and threads an alert's revisions under its first message.
+
+Data never shapes an e-mail's structure: every header value built from a message (Subject, To, the
+attachment's file name) has control and line-separator characters (Unicode Cc, Zl, Zp: CR, LF,
+U+0085, U+2028, U+2029, ...) replaced by spaces and is bounded in length, and in the body each data
+value is kept on its line the same way, so a name cannot inject a header or a fake line. The JSON
+(attachment, Kafka, webhook) carries the values unchanged.
 """
 
 from __future__ import annotations
 
 import smtplib
+import unicodedata
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +30,24 @@ from ingestion.synthetic.publish import ensure_topics
 
 # What a failed send raises: SMTP and HTTP errors are OSErrors; the Kafka client raises KafkaError.
 SEND_ERRORS = (OSError, KafkaError)
+SUBJECT_MAX_CHARS = 200
+NAME_IN_SUBJECT_MAX_CHARS = 80
+HEADER_MAX_CHARS = 254  # addresses, file names
+_BREAKING = frozenset({"Cc", "Zl", "Zp"})  # control characters (CR, LF, NEL U+0085, ...), line and paragraph separators
+
+
+def one_line(value: object) -> str:
+    """The value as text on one line: control and line-separator characters become spaces."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(" " if unicodedata.category(c) in _BREAKING or c == "\x85" else c for c in text)
+
+
+def header_text(value: object, limit: int = HEADER_MAX_CHARS) -> str:
+    """A header value from data: on one line, runs of spaces collapsed, at most `limit` characters."""
+    text = " ".join(one_line(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Sender(Protocol):
@@ -53,13 +78,26 @@ class KafkaSender:
 
 
 def email_subject(message: dict[str, Any]) -> str:
-    enterprise = message["enterprise_name"] or message["enterprise_uscc"]
-    return (f"[Gigshield 预警 {message['severity']}] {message['event']}: {message['case_kind']} - {enterprise} "
-            f"({message['enterprise_uscc']}) r{message['revision']}")
+    enterprise = header_text(message["enterprise_name"] or message["enterprise_uscc"], NAME_IN_SUBJECT_MAX_CHARS)
+    return header_text(f"[Gigshield 预警 {message['severity']}] {message['event']}: {message['case_kind']} - "
+                       f"{enterprise} ({message['enterprise_uscc']}) r{message['revision']}", SUBJECT_MAX_CHARS)
+
+
+def _on_their_lines(value: Any) -> Any:
+    """Every text in a message, kept whole but on one line."""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, dict):
+        return {k: _on_their_lines(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_on_their_lines(v) for v in value]
+    return value
 
 
 def email_body(message: dict[str, Any]) -> str:
-    """What an inspector reads: the case, what to do by when, and where the evidence is."""
+    """What an inspector reads: the case, what to do by when, and where the evidence is. Data values
+    stay on their lines (no value can add a line of its own)."""
+    message = _on_their_lines(message)
     deadlines = [f"{step} by {message[step + '_by']}" for step in ("accept", "connect", "feedback")
                  if message[step + "_by"]]
     platforms = ", ".join(message["platform_usccs"]) or "-"
@@ -88,18 +126,20 @@ def email_body(message: dict[str, Any]) -> str:
 
 
 def _message_id_header(alert_id: str, revision: int) -> str:
-    return f"<{alert_id}.{revision}@gigshield.alerts>"
+    return f"<{header_text(alert_id).replace(' ', '-')}.{revision}@gigshield.alerts>"
 
 
 def email(message: dict[str, Any], sender: str, recipient: str) -> EmailMessage:
     mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = sender, recipient, email_subject(message)
+    mail["From"], mail["To"] = header_text(sender), header_text(recipient)
+    mail["Subject"] = email_subject(message)
     mail["Message-ID"] = _message_id_header(message["alert_id"], message["revision"])
     if message["revision"] > 1:  # updates and the close thread under the raised alert
         mail["In-Reply-To"] = mail["References"] = _message_id_header(message["alert_id"], 1)
     mail.set_content(email_body(message))
     mail.add_attachment(to_json(message).encode(), maintype="application", subtype="json",
-                        filename=f"alert-{message['message_id'].replace(':', '-')}.json")
+                        filename=header_text(f"alert-{message['message_id']}".replace(":", "-").replace("/", "-")
+                                             .replace("\\", "-"), 120) + ".json")
     return mail
 
 

@@ -5,12 +5,19 @@ Each pending delivery is tried up to `attempts` times with a doubling pause betw
 what was sent. What still fails stays pending and is tried again by the next run (a task retry or the
 next night): delivery is at least once, and message_id lets a receiver drop a repeat. An alert's
 revisions go out in order on each channel: while one is pending, its later revisions wait.
+
+One delivery failing never stops the others: whatever a send raises (any Exception) is recorded as
+`<type>: <message>` in last_error and the loop goes on with the next delivery. Only the errors a
+send raises when the destination fails (SEND_ERRORS) are retried within the run; another exception
+(a bug, a value the sender cannot encode) would raise again at once, so it is recorded after one
+attempt and the delivery stays pending for the next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +26,8 @@ import duckdb
 
 from ingestion.alerts.channels import SEND_ERRORS, Sender
 from ingestion.alerts.outbox import DDL
+
+log = logging.getLogger(__name__)
 
 
 class AlertDeliveryIncomplete(RuntimeError):
@@ -56,8 +65,15 @@ def _try(sender: Sender, destination: str, message: dict, attempts: int, backoff
             sender.send(destination, message)
             return attempt + 1, None
         except SEND_ERRORS as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = _error(exc)
+        except Exception as exc:  # noqa: BLE001 (not the destination failing: retrying now would not help)
+            log.warning("sending %s to %s raised", message.get("message_id"), destination, exc_info=True)
+            return attempt + 1, _error(exc)
     return attempts, error
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
 
 
 def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], attempts: int,
@@ -72,7 +88,10 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], 
         if sender is None:
             tries, error = 0, f"channel {channel} is not configured"
         else:
-            tries, error = _try(sender, destination, json.loads(stored), attempts, backoff_seconds, sleep)
+            try:
+                tries, error = _try(sender, destination, json.loads(stored), attempts, backoff_seconds, sleep)
+            except Exception as exc:  # noqa: BLE001 (one delivery never stops the others)
+                tries, error = 1, _error(exc)
         now = dt.datetime.now(dt.timezone.utc)
         con.execute("""UPDATE alerts.deliveries SET attempts = attempts + $tries, last_error = $error,
                            last_attempt_at = coalesce($attempted_at, last_attempt_at),
