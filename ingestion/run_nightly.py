@@ -34,6 +34,7 @@ from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
 from ingestion.config import Settings
 from ingestion.nightly import SHANGHAI, feed_summary, publication_summary
+from ingestion.pseudonyms import PseudonymKeyError, pseudonym_key
 from ingestion.snapshots import snapshot_path
 from ingestion.warehouse import WAREHOUSE_POOL
 
@@ -179,6 +180,10 @@ def main(argv: list[str] | None = None) -> None:
     nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
 
     settings = Settings.from_env()
+    try:  # refused before anything starts: every pseudonym of the night would be made with it
+        pseudonym_key(settings)
+    except PseudonymKeyError as refused:
+        raise SystemExit(f"run_nightly: {refused}") from None
     try:
         with one_night_at_a_time(settings):
             runs = _run_nights(args, nights, settings)
