@@ -333,11 +333,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: Re
         SELECT _topic, _partition, _offset, _message_id, _record_index, reason, payload, _batch_id, ?
         FROM _gs_failed_rows""", [now])
     con.execute(f"DELETE FROM {contract.qualified_table} WHERE rowid IN (SELECT row_id FROM _gs_failed)")
+    # raw._messages is keyed by (topic, message_id): a message id is scoped to its topic (ingestion.batch_load).
     for table, key, column in (("_batches", "batch_id", "_batch_id"), ("_messages", "message_id", "_message_id")):
+        topic = "AND b.topic = q.t" if table == "_messages" else ""
         con.execute(f"""
             UPDATE {RAW_SCHEMA}.{table} AS b SET loaded = b.loaded - q.n, quarantined = b.quarantined + q.n
-            FROM (SELECT {column} AS k, count(*) AS n FROM _gs_failed_rows GROUP BY 1) q
-            WHERE b.{key} = q.k""")
+            FROM (SELECT {column} AS k, _topic AS t, count(*) AS n FROM _gs_failed_rows GROUP BY 1, 2) q
+            WHERE b.{key} = q.k {topic}""")
 
 
 def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, contract: Contract,

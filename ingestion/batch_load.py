@@ -3,11 +3,21 @@
 The batch's raw rows, its quarantined messages and records, the message log that recognises
 redelivery, and the partitions' next offsets commit together or not at all: a crash anywhere
 leaves the warehouse exactly as it was before the batch, and the next run reads the batch again.
+
+Messages are known by (topic, message id) with the sha256 of their bytes: the same id with the same
+bytes is a redelivery (skipped, counted); the same id with other bytes is quarantined ("message id
+reused with different content", counted in `reused_ids` for the operator). A message that cannot be
+loaded is known by the sha256 of its bytes instead, except empty messages and tombstones, which are
+quarantined each time they are consumed. Each message's signature is verified in Python
+(ingestion.signing) as the batch is turned into Arrow columns; everything else is SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,13 +26,20 @@ import pyarrow as pa
 
 from ingestion.contracts import RAW_SCHEMA, Contract
 from ingestion.record_sql import envelope_json_type, message_reason_sql, typed_record_sql
+from ingestion.signing import MessageVerifier
 from ingestion.warehouse import METADATA_COLUMNS
+
+log = logging.getLogger(__name__)
+
+REUSED_ID = "message id reused with different content"
 
 
 class Message(NamedTuple):
     partition: int
     offset: int
-    value: bytes
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes | None]] = ()
+    timestamp_ms: int | None = None  # the Kafka record timestamp: the day a signing key must be valid on
 
 
 @dataclass(frozen=True)
@@ -34,67 +51,114 @@ class BatchCounts:
     records: int
     loaded: int
     quarantined: int
+    reused_ids: int = 0  # quarantined messages whose id was already used with other content: alert the operator
+    unsigned_accepted: int = 0  # unsigned messages loaded in the migration window (GIGSHIELD_ACCEPT_UNSIGNED_UNTIL)
 
     def __add__(self, other: "BatchCounts") -> "BatchCounts":
         return BatchCounts(*(a + b for a, b in zip(self.astuple(), other.astuple())))
 
     def astuple(self) -> tuple[int, ...]:
-        return (self.messages, self.redelivered_messages, self.records, self.loaded, self.quarantined)
+        return (self.messages, self.redelivered_messages, self.records, self.loaded, self.quarantined,
+                self.reused_ids, self.unsigned_accepted)
 
 
 EMPTY = BatchCounts(0, 0, 0, 0, 0)
 ARROW_CHUNK_MESSAGES = 16
 
 
-def _arrow_batch(messages: list[Message]) -> pa.Table:
-    """Messages as columns; bytes that are not UTF-8 are kept aside (raw) for quarantine."""
+def arrow_batch(messages: list[Message], verify: MessageVerifier) -> pa.Table:
+    """Messages as columns, with each signature verified; bytes that are not UTF-8 are kept aside
+    (raw) for quarantine. The loader calls this in its Kafka thread, while DuckDB writes the previous batch."""
     texts: list[str | None] = []
     undecodable: list[bytes | None] = []
+    tombstone: list[bool] = []
+    verdicts = verify.many((m.headers, m.value, m.timestamp_ms) for m in messages)
+    # sha256 of the exact bytes (the redelivery check), here rather than in SQL: off DuckDB's critical path.
+    hashes = [None if m.value is None else hashlib.sha256(m.value).hexdigest() for m in messages]
     for m in messages:
+        value = m.value
+        tombstone.append(value is None)
         try:
-            texts.append(m.value.decode("utf-8"))
+            texts.append(value.decode("utf-8"))  # type: ignore[union-attr]
             undecodable.append(None)
         except (UnicodeDecodeError, AttributeError):
             texts.append(None)
-            undecodable.append(m.value or b"")
+            undecodable.append(value or b"")
     table = pa.table({
         "partition": pa.array([m.partition for m in messages], pa.int32()),
         "offset": pa.array([m.offset for m in messages], pa.int64()),
         "value": pa.array(texts, pa.string()),
         "raw": pa.array(undecodable, pa.binary()),
+        "tombstone": pa.array(tombstone, pa.bool_()),
+        "empty": pa.array([t == "" for t in texts], pa.bool_()),
+        "content_sha256": pa.array(hashes, pa.string()),
+        "signer": pa.array([v.signer for v in verdicts], pa.string()),
+        "sig_problem": pa.array([v.problem for v in verdicts], pa.string()),
+        "unsigned": pa.array([v.unsigned_accepted for v in verdicts], pa.bool_()),
     })
     # Small record batches let DuckDB parse bulk messages on all its threads (~1.2x measured).
     return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_MESSAGES))
 
 
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 class BatchWriter:
     """Loads batches of one topic. Statements are built once from the contract."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract, cluster_id: str) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract, cluster_id: str,
+                 verifier: MessageVerifier | None = None) -> None:
         self.con = con
         self.contract = contract
         self.cluster_id = cluster_id
+        self.verify = verifier or MessageVerifier()
         con.execute("SET preserve_insertion_order = false")  # raw rows carry their Kafka offsets instead
         # One JSON parse per message; the slower diagnosis runs only for messages that failed it.
         self._parse_sql = f"""
             CREATE OR REPLACE TEMP TABLE _gs_msg AS
-            SELECT "partition", "offset", try(from_json(value, {envelope_json_type(contract)})) AS env
+            SELECT "partition", "offset", try(from_json(value, {envelope_json_type(contract)})) AS env, content_sha256
             FROM _gs_batch"""
+        # Each message's key in raw._messages: its id when it loads, else the sha256 of its bytes (empty
+        # messages and tombstones: their coordinates, so that each is quarantined). Then redelivery:
+        # a key already known (with the same bytes, or stored before hashes were kept) is skipped; a
+        # known id with other bytes is quarantined under id@sha256:<hash> (so that its own redelivery
+        # is recognised); within the batch the first message of a key, by partition and offset, wins.
         self._classify_sql = f"""
             CREATE OR REPLACE TEMP TABLE _gs_new AS
             WITH classified AS (
-                SELECT "partition", "offset",
-                       CASE WHEN value IS NULL THEN 'message is not valid UTF-8'
-                            ELSE {message_reason_sql(contract)} END AS reason,
-                       env.message_id, raw, value
-                FROM _gs_msg JOIN _gs_batch USING ("partition", "offset")),
+                SELECT "partition", "offset", b.unsigned, m.content_sha256, m.env.message_id AS envelope_id,
+                       {message_reason_sql(contract)} AS reason
+                FROM _gs_msg m JOIN _gs_batch b USING ("partition", "offset")),
             keyed AS (
-                SELECT "partition", "offset", reason,
-                       CASE WHEN reason IS NULL THEN message_id
-                            ELSE 'sha256:' || sha256(coalesce(raw, encode(value))) END AS message_key
-                FROM classified)
-            SELECT * FROM keyed k
-            WHERE NOT EXISTS (SELECT 1 FROM {RAW_SCHEMA}._messages x WHERE x.message_id = k.message_key)
+                SELECT *, CASE WHEN reason IS NULL THEN envelope_id
+                               WHEN reason IN ('tombstone (null value)', 'empty message')
+                                   THEN 'kafka:' || $cluster_id || ':' || "partition" || ':' || "offset"
+                               ELSE 'sha256:' || content_sha256 END AS first_key
+                FROM classified),
+            known AS (
+                SELECT message_id, content_sha256 FROM {RAW_SCHEMA}._messages
+                WHERE topic = $topic AND message_id IN (
+                    SELECT first_key FROM keyed UNION ALL
+                    SELECT first_key || '@sha256:' || content_sha256 FROM keyed WHERE reason IS NULL)),
+            judged AS (
+                SELECT k.*, x.message_id IS NOT NULL AS known, x.content_sha256 AS known_sha256,
+                       first_value(k.content_sha256) OVER (PARTITION BY k.first_key ORDER BY "partition", "offset")
+                           AS first_sha256
+                FROM keyed k LEFT JOIN known x ON x.message_id = k.first_key),
+            final AS (
+                SELECT "partition", "offset", unsigned, content_sha256,
+                       CASE WHEN reused THEN {_quote(REUSED_ID)} ELSE reason END AS reason,
+                       CASE WHEN reused THEN first_key || '@sha256:' || content_sha256 ELSE first_key END AS message_key
+                FROM (SELECT *, coalesce(reason IS NULL AND CASE WHEN known THEN known_sha256 <> content_sha256
+                                                                 ELSE first_sha256 <> content_sha256 END, false) AS reused
+                      FROM judged))
+            SELECT * FROM final f
+            WHERE NOT EXISTS (SELECT 1 FROM known x WHERE x.message_id = f.message_key)
             QUALIFY row_number() OVER (PARTITION BY message_key ORDER BY "partition", "offset") = 1"""
         self._records_sql = f"""
             CREATE OR REPLACE TEMP TABLE _gs_rec AS
@@ -108,7 +172,7 @@ class BatchWriter:
                    record_index, {typed_record_sql(contract)}
             FROM exploded"""
         meta_columns = ", ".join(name for name, _ in METADATA_COLUMNS)
-        field_columns = ", ".join(f'"{f.name}"' for f in contract.fields)
+        field_columns = ", ".join(_ident(f.name) for f in contract.fields)
         self._insert_raw_sql = f"""
             INSERT INTO {contract.qualified_table} ({field_columns}, {meta_columns})
             SELECT {field_columns},
@@ -116,16 +180,18 @@ class BatchWriter:
                    contract_version, TRY_CAST(produced_at AS TIMESTAMPTZ), $batch_id, $now
             FROM _gs_rec WHERE reason = ''"""
 
-    def write(self, messages: list[Message], batch_id: str, logical_date: dt.date | None) -> BatchCounts:
+    def write(self, messages: list[Message], batch_id: str, logical_date: dt.date | None,
+              table: pa.Table | None = None) -> BatchCounts:
+        """Commit one batch; `table` is arrow_batch(messages) when the caller has prepared it."""
         if not messages:
             return EMPTY
         con = self.con
         params = {"topic": self.contract.topic, "batch_id": batch_id, "now": dt.datetime.now(dt.timezone.utc)}
-        con.register("_gs_batch", _arrow_batch(messages))
+        con.register("_gs_batch", table if table is not None else arrow_batch(messages, self.verify))
         try:
             con.execute("BEGIN TRANSACTION")
             con.execute(self._parse_sql)
-            con.execute(self._classify_sql)
+            con.execute(self._classify_sql, {"topic": self.contract.topic, "cluster_id": self.cluster_id})
             con.execute(self._records_sql)
             con.execute(self._insert_raw_sql, params)
             self._quarantine(params)
@@ -134,7 +200,8 @@ class BatchWriter:
             counts = self._counts(len(messages))
             con.execute(
                 f"INSERT INTO {RAW_SCHEMA}._batches (batch_id, topic, cluster_id, logical_date, messages, "
-                "redelivered_messages, records, loaded, quarantined, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "redelivered_messages, records, loaded, quarantined, reused_ids, unsigned_accepted, committed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, self.contract.topic, self.cluster_id, logical_date, *counts.astuple(), params["now"]],
             )
             con.execute("COMMIT")
@@ -159,11 +226,13 @@ class BatchWriter:
 
     def _log_messages(self, batch_id: str) -> None:
         self.con.execute(f"""
-            INSERT INTO {RAW_SCHEMA}._messages
+            INSERT INTO {RAW_SCHEMA}._messages (message_id, topic, "partition", "offset", cluster_id, batch_id,
+                                                records, loaded, quarantined, content_sha256)
             SELECT m.message_key, $topic, m."partition", m."offset", $cluster_id, $batch_id,
                    CASE WHEN m.reason IS NULL THEN coalesce(r.records, 0) ELSE 1 END,
                    coalesce(r.loaded, 0),
-                   CASE WHEN m.reason IS NULL THEN coalesce(r.records - r.loaded, 0) ELSE 1 END
+                   CASE WHEN m.reason IS NULL THEN coalesce(r.records - r.loaded, 0) ELSE 1 END,
+                   m.content_sha256
             FROM _gs_new m LEFT JOIN (
                 SELECT message_key, count(*) AS records, count(*) FILTER (reason = '') AS loaded
                 FROM _gs_rec GROUP BY message_key) r USING (message_key)""",
@@ -180,12 +249,21 @@ class BatchWriter:
             {"cluster_id": self.cluster_id, "topic": self.contract.topic, "batch_id": batch_id, "now": now})
 
     def _counts(self, consumed: int) -> BatchCounts:
-        row = self.con.execute("""
+        row = self.con.execute(f"""
             SELECT (SELECT count(*) FROM _gs_new),
                    (SELECT count(*) FROM _gs_rec) + (SELECT count(*) FROM _gs_new WHERE reason IS NOT NULL),
                    (SELECT count(*) FROM _gs_rec WHERE reason = ''),
                    (SELECT count(*) FROM _gs_rec WHERE reason <> '')
-                   + (SELECT count(*) FROM _gs_new WHERE reason IS NOT NULL)""").fetchone()
+                   + (SELECT count(*) FROM _gs_new WHERE reason IS NOT NULL),
+                   (SELECT count(*) FROM _gs_new WHERE reason = {_quote(REUSED_ID)}),
+                   (SELECT count(*) FROM _gs_new WHERE reason IS NULL AND unsigned)""").fetchone()
         assert row is not None
-        new_messages, records, loaded, quarantined = row
-        return BatchCounts(consumed, consumed - new_messages, records, loaded, quarantined)
+        new_messages, records, loaded, quarantined, reused, unsigned = row
+        counts = BatchCounts(consumed, consumed - new_messages, records, loaded, quarantined, reused, unsigned)
+        if unsigned:
+            log.warning("%s: %d unsigned message(s) loaded in the migration window (%s)", self.contract.topic,
+                        unsigned, "GIGSHIELD_ACCEPT_UNSIGNED_UNTIL")
+        if reused:
+            log.warning("%s: %d message(s) reuse a known message id with different content: quarantined",
+                        self.contract.topic, reused)
+        return counts

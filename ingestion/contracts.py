@@ -6,11 +6,13 @@ checks, the dbt sources, the GX suites and the generator all derive from these o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from open_data_contract_standard.model import CustomProperty, OpenDataContractStandard, SchemaProperty
 
@@ -18,6 +20,10 @@ from ingestion.config import CONTRACTS_DIR, OUTBOUND_CONTRACTS_DIR
 
 CONTRACT_SUFFIX = ".odcs.yaml"
 RAW_SCHEMA = "raw"
+# Dates and timestamps outside this range are rejected by the loader unless a contract sets its own
+# (customProperties minDate / maxDate, on the contract or on one field).
+DEFAULT_MIN_DATE = dt.date(1900, 1, 1)
+DEFAULT_MAX_DATE = dt.date(2100, 12, 31)
 
 
 def _custom(props: list[CustomProperty] | None) -> dict[str, Any]:
@@ -26,6 +32,26 @@ def _custom(props: list[CustomProperty] | None) -> dict[str, Any]:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _optional_date(value: Any, where: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{where}: not a YYYY-MM-DD date: {value!r}") from None
+
+
+def _optional_zone(value: Any, where: str) -> str | None:
+    """An IANA time zone name (naive timestamps are read in it), checked against the zone database."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{where}: unknown time zone {value!r}") from None
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,11 @@ class Field:
     pii: str | None = None
     references: str | None = None
     max_null_percent: float | None = None
+    # Loader checks of dates and timestamps (customProperties minDate, maxDate, naiveTimestampZone);
+    # unset here means the contract's setting applies.
+    min_date: dt.date | None = None
+    max_date: dt.date | None = None
+    naive_timestamp_zone: str | None = None
 
     @classmethod
     def from_odcs(cls, prop: SchemaProperty) -> "Field":
@@ -80,7 +111,15 @@ class Field:
             pii=custom.get("pii"),
             references=custom.get("references"),
             max_null_percent=max_null_percent,
+            min_date=_optional_date(custom.get("minDate"), f"{prop.name} minDate"),
+            max_date=_optional_date(custom.get("maxDate"), f"{prop.name} maxDate"),
+            naive_timestamp_zone=_optional_zone(custom.get("naiveTimestampZone"), f"{prop.name} naiveTimestampZone"),
         )
+
+
+# Table and field names become SQL identifiers: only plain names (a schema may prefix a table).
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
 # The one shape of SQL quality rule the contracts use: count the violating rows, there must be none.
@@ -126,6 +165,14 @@ class Contract:
     min_volume_ratio: float | None = None
     min_reference_match_rate: float | None = None
     sql_rules: tuple[SqlRule, ...] = ()
+    # Agencies that may publish to the topic (customProperty sourceAgencies): the loader quarantines a
+    # message whose envelope names another agency, or whose signer is not the agency it names.
+    source_agencies: tuple[str, ...] = ()
+    # Dates and timestamps outside [min_date, max_date] are rejected (customProperties minDate, maxDate);
+    # naive timestamps (no offset) are rejected unless a zone is declared (naiveTimestampZone).
+    min_date: dt.date = DEFAULT_MIN_DATE
+    max_date: dt.date = DEFAULT_MAX_DATE
+    naive_timestamp_zone: str | None = None
     # The whole ODCS document as loaded, for exporters that take it whole (not part of equality).
     document: OpenDataContractStandard | None = field(default=None, compare=False, repr=False)
 
@@ -141,6 +188,14 @@ class Contract:
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
+    def date_range(self, field: Field) -> tuple[dt.date, dt.date]:
+        """The dates (and days of timestamps) the loader accepts in a field."""
+        return field.min_date or self.min_date, field.max_date or self.max_date
+
+    def naive_zone(self, field: Field) -> str | None:
+        """The zone naive timestamps of a field are read in; None: they are rejected."""
+        return field.naive_timestamp_zone or self.naive_timestamp_zone
+
     @classmethod
     def from_file(cls, path: Path) -> "Contract":
         odcs = OpenDataContractStandard.from_file(str(path))
@@ -150,6 +205,10 @@ class Contract:
         if odcs.id is None or not path.name == f"{odcs.id}{CONTRACT_SUFFIX}":
             raise ValueError(f"{path.name}: file name must be <id>{CONTRACT_SUFFIX} (id {odcs.id!r})")
         fields = tuple(Field.from_odcs(p) for p in obj.properties or [])
+        bad_names = [f.name for f in fields if not _IDENTIFIER.fullmatch(f.name)]
+        if bad_names or not _TABLE.fullmatch(obj.physicalName or ""):
+            raise ValueError(f"{path.name}: physicalName and property names must be plain SQL identifiers, got "
+                             f"{obj.physicalName!r} {bad_names}")
         custom = _custom(odcs.customProperties)
         row_count_floor = next((int(q.mustBeGreaterThan) + 1 for q in obj.quality or []
                                 if q.metric == "rowCount" and q.mustBeGreaterThan is not None), 0)
@@ -158,6 +217,11 @@ class Contract:
             for q in obj.quality or [] if q.type == "sql" and q.query and q.mustBe == 0)
         if not any(f.unique for f in fields):
             raise ValueError(f"{path.name}: no primaryKey/unique field")
+        agencies = custom.get("sourceAgencies") or ()
+        if isinstance(agencies, str) or not all(isinstance(a, str) and a for a in agencies):
+            raise ValueError(f"{path.name}: sourceAgencies is a list of agency names, got {agencies!r}")
+        min_date = _optional_date(custom.get("minDate"), f"{path.name} minDate") or DEFAULT_MIN_DATE
+        max_date = _optional_date(custom.get("maxDate"), f"{path.name} maxDate") or DEFAULT_MAX_DATE
         return cls(
             topic=odcs.id,
             version=odcs.version or "",
@@ -173,6 +237,10 @@ class Contract:
             min_volume_ratio=_optional_float(custom.get("minVolumeRatio")),
             min_reference_match_rate=_optional_float(custom.get("minReferenceMatchRate")),
             sql_rules=sql_rules,
+            source_agencies=tuple(agencies),
+            min_date=min_date,
+            max_date=max_date,
+            naive_timestamp_zone=_optional_zone(custom.get("naiveTimestampZone"), f"{path.name} naiveTimestampZone"),
             document=odcs,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import queue
 import threading
 import time
@@ -16,20 +17,25 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-from ingestion.batch_load import EMPTY, BatchCounts, BatchWriter, Message
+from ingestion.batch_load import EMPTY, BatchCounts, BatchWriter, Message, arrow_batch
 from ingestion.contracts import RAW_SCHEMA, Contract
+from ingestion.signing import MessageVerifier
 from ingestion.warehouse import ensure_raw_tables
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A batch closes at whichever comes first; both bound the memory one batch holds.
 DEFAULT_BATCH_BYTES = 64 << 20
 DEFAULT_BATCH_MESSAGES = 50_000
 BOOTSTRAP_TIMEOUT_MS = 15_000  # an unreachable broker fails the task (Airflow retries it) instead of hanging
+# Topics (comma-separated) whose offsets lost to retention the operator accepts: recorded, then skipped.
+ACCEPT_OFFSET_GAP_ENV = "GIGSHIELD_ACCEPT_OFFSET_GAP"
 
 
 @dataclass
@@ -75,6 +81,55 @@ class StalledPartition(RuntimeError):
     """A partition stopped delivering before reaching the end offset the run started with."""
 
 
+@dataclass(frozen=True)
+class OffsetGap:
+    topic: str
+    partition: int
+    first_lost: int
+    last_lost: int
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}] offsets {self.first_lost}..{self.last_lost}"
+
+
+class OffsetsLostToRetention(RuntimeError):
+    """Messages were deleted by Kafka retention before they were loaded: the feed fails until the operator
+    has the agency resend them, or accepts the loss (GIGSHIELD_ACCEPT_OFFSET_GAP=<topic>)."""
+
+    def __init__(self, gaps: list[OffsetGap]) -> None:
+        self.gaps = gaps
+        topics = ",".join(sorted({g.topic for g in gaps}))
+        super().__init__(
+            "offsets lost to retention before they were loaded: " + "; ".join(map(str, gaps))
+            + f". Ask the agency to resend them, or accept the loss with {ACCEPT_OFFSET_GAP_ENV}={topics} "
+            f"(recorded in {RAW_SCHEMA}._offset_gaps).")
+
+
+def gap_accepted(topic: str, accept: bool | None = None) -> bool:
+    """Whether the operator accepts lost offsets on the topic: the argument, else GIGSHIELD_ACCEPT_OFFSET_GAP."""
+    if accept is not None:
+        return accept
+    return topic in {t.strip() for t in os.environ.get(ACCEPT_OFFSET_GAP_ENV, "").split(",")}
+
+
+def _record_gaps(con: duckdb.DuckDBPyConnection, cluster: str, gaps: list[OffsetGap], accepted_by: str) -> None:
+    """Record accepted gaps and move the stored offsets past them, in one transaction."""
+    now = dt.datetime.now(dt.timezone.utc)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for g in gaps:
+            con.execute(f"""INSERT INTO {RAW_SCHEMA}._offset_gaps VALUES (?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT DO NOTHING""",
+                        [cluster, g.topic, g.partition, g.first_lost, g.last_lost, accepted_by, now])
+            con.execute(f"""UPDATE {RAW_SCHEMA}._offsets SET next_offset = ?, updated_at = ?
+                            WHERE cluster_id = ? AND topic = ? AND "partition" = ? AND next_offset < ?""",
+                        [g.last_lost + 1, now, cluster, g.topic, g.partition, g.last_lost + 1])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def _batches(consumer: KafkaConsumer, end: dict[TopicPartition, int], max_bytes: int,
              max_messages: int, idle_timeout_s: float = 60.0) -> Iterator[list[Message]]:
     """Poll until every partition has reached its end offset; yield bounded batches."""
@@ -87,7 +142,7 @@ def _batches(consumer: KafkaConsumer, end: dict[TopicPartition, int], max_bytes:
         for records in polled.values():
             last_data = time.monotonic()
             for r in records:
-                batch.append(Message(r.partition, r.offset, r.value))
+                batch.append(Message(r.partition, r.offset, r.value, r.headers, r.timestamp))
                 size += len(r.value or b"")
         pending = {tp for tp in pending if consumer.position(tp) < end[tp]}
         if pending and time.monotonic() - last_data > idle_timeout_s:
@@ -98,8 +153,8 @@ def _batches(consumer: KafkaConsumer, end: dict[TopicPartition, int], max_bytes:
             batch, size = [], 0
 
 
-def _prefetched(batches: Iterator[list[Message]], depth: int = 2) -> Iterator[list[Message]]:
-    """Fetch the next batches from Kafka in a thread while DuckDB writes the current one."""
+def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Fetch (and prepare) the next batches from Kafka in a thread while DuckDB writes the current one."""
     done = object()
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -135,8 +190,13 @@ def _prefetched(batches: Iterator[list[Message]], depth: int = 2) -> Iterator[li
 
 def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: str, cluster: str,
                  logical_date: dt.date | None = None, *, max_batch_bytes: int = DEFAULT_BATCH_BYTES,
-                 max_batch_messages: int = DEFAULT_BATCH_MESSAGES) -> TopicResult:
-    """Load every message of one topic up to its current end offsets."""
+                 max_batch_messages: int = DEFAULT_BATCH_MESSAGES, accept_offset_gap: bool | None = None,
+                 verifier: MessageVerifier | None = None) -> TopicResult:
+    """Load every message of one topic up to its current end offsets.
+
+    Raises OffsetsLostToRetention, before loading anything, when a stored offset is below the start
+    of its partition's log (retention deleted messages that were never loaded), unless the loss is
+    accepted (`accept_offset_gap`, default: the topic is listed in GIGSHIELD_ACCEPT_OFFSET_GAP)."""
     result = TopicResult(contract.topic)
     consumer = _consumer(bootstrap)
     try:
@@ -148,18 +208,25 @@ def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: 
         consumer.assign(tps)
         stored = stored_offsets(con, cluster, contract.topic)
         beginning = consumer.beginning_offsets(tps)
+        gaps = [OffsetGap(tp.topic, tp.partition, stored[tp.partition], beginning[tp] - 1)
+                for tp in tps if stored.get(tp.partition, beginning[tp]) < beginning[tp]]
+        if gaps:
+            if not gap_accepted(contract.topic, accept_offset_gap):
+                raise OffsetsLostToRetention(gaps)
+            by = "argument" if accept_offset_gap else f"{ACCEPT_OFFSET_GAP_ENV}={os.environ.get(ACCEPT_OFFSET_GAP_ENV)}"
+            _record_gaps(con, cluster, gaps, by)
+            for g in gaps:
+                log.warning("%s: accepted as lost to retention (%s), recorded in %s._offset_gaps", g, by, RAW_SCHEMA)
         for tp in tps:
-            start = stored.get(tp.partition, beginning[tp])
-            if start < beginning[tp]:
-                log.warning("%s[%d]: offsets %d..%d were deleted by retention before loading",
-                            tp.topic, tp.partition, start, beginning[tp] - 1)
-                start = beginning[tp]
-            consumer.seek(tp, start)
+            consumer.seek(tp, max(stored.get(tp.partition, beginning[tp]), beginning[tp]))
         end = consumer.end_offsets(tps)
         result.end_offsets = {tp.partition: o for tp, o in end.items()}
-        writer = BatchWriter(con, contract, cluster)
-        for batch in _prefetched(_batches(consumer, end, max_batch_bytes, max_batch_messages)):
-            counts = writer.write(batch, batch_id=uuid.uuid4().hex, logical_date=logical_date)
+        writer = BatchWriter(con, contract, cluster, verifier)
+        # Signatures are verified and the Arrow columns built in the Kafka thread, beside DuckDB's writes.
+        prepared = ((batch, arrow_batch(batch, writer.verify))
+                    for batch in _batches(consumer, end, max_batch_bytes, max_batch_messages))
+        for batch, table in _prefetched(prepared):
+            counts = writer.write(batch, batch_id=uuid.uuid4().hex, logical_date=logical_date, table=table)
             result.counts += counts
             result.batches += 1
             log.info("%s: batch %d committed: %s", contract.topic, result.batches, counts)
@@ -169,11 +236,14 @@ def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: 
 
 
 def ingest(warehouse: Path, contracts: Iterable[Contract], bootstrap: str,
-           logical_date: dt.date | None = None, **batch_limits: int) -> list[TopicResult]:
+           logical_date: dt.date | None = None, *, accept_offset_gap: bool | None = None,
+           **batch_limits: int) -> list[TopicResult]:
     """Load the given feeds into the warehouse file; the nightly job calls this once per feed."""
     contracts = list(contracts)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     cluster = cluster_id(bootstrap)
+    verifier = MessageVerifier()  # the agencies' keys, read once per run
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_tables(con, contracts)
-        return [ingest_topic(con, c, bootstrap, cluster, logical_date, **batch_limits) for c in contracts]
+        return [ingest_topic(con, c, bootstrap, cluster, logical_date, accept_offset_gap=accept_offset_gap,
+                             verifier=verifier, **batch_limits) for c in contracts]

@@ -31,12 +31,21 @@ def feed_topics() -> list[str]:
 
 
 def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> dict[str, int]:
-    """Drain one feed's topic into the warehouse; returns the batch reconciliation counts."""
+    """Drain one feed's topic into the warehouse; returns the batch reconciliation counts, with
+    `reused_ids` (messages quarantined for reusing a known id with other content: the agency must be
+    told) and `unsigned_accepted` (unsigned messages loaded in the migration window), both warned about.
+    Raises ingestion.loader.OffsetsLostToRetention when retention deleted messages before they were loaded."""
     settings = settings or Settings.from_env()
     (result,) = ingest(settings.warehouse, [default_contracts()[topic]], settings.kafka_bootstrap, day)
     restrict_sensitive_files(settings)  # the warehouse holds raw identifiers: 0600 (ingestion.file_modes)
     counts = asdict(result.counts)
     log.info("%s for %s: %s", topic, day, counts)
+    if counts["reused_ids"]:
+        log.warning("%s for %s: %d message(s) reused a known message id with different content and were "
+                    "quarantined (raw._quarantine): ask the agency why", topic, day, counts["reused_ids"])
+    if counts["unsigned_accepted"]:
+        log.warning("%s for %s: %d unsigned message(s) loaded under GIGSHIELD_ACCEPT_UNSIGNED_UNTIL",
+                    topic, day, counts["unsigned_accepted"])
     return counts
 
 

@@ -23,6 +23,7 @@ from ingestion.airflow_home import NO_TELEMETRY
 from ingestion.broker import EmbeddedBroker
 from ingestion.contracts import Contract, default_contracts
 from ingestion.loader import ingest
+from ingestion.synthetic.agency_keys import AGENCIES, sign_as
 
 # The tests run the embedded stack in development mode (the synthetic agencies' signing keys are
 # trusted), with a strong pseudonym key of their own so that scans for the key mean something.
@@ -69,15 +70,50 @@ def create_topic(bootstrap: str, topic: str, partitions: int = 3) -> None:
         admin.close()
 
 
-def publish(bootstrap: str, topic: str, values: list[bytes]) -> None:
+AS_ENVELOPE = "as-envelope"  # publish() signs each value as the agency its envelope names
+
+
+def _topic_agency(topic: str) -> str:
+    """The agency of the feed a (test) topic stands for: test.<run>.hrss.wage_payment.v1 -> hrss."""
+    return next((c.agency for t, c in default_contracts().items() if topic == t or topic.endswith("." + t)), "hrss")
+
+
+def _envelope_agency(value: bytes, fallback: str) -> str:
+    try:
+        agency = json.loads(value).get("source_agency")
+    except (ValueError, AttributeError, TypeError):
+        agency = None
+    return agency if agency in AGENCIES else fallback
+
+
+def signed(value: bytes | None, signer: str | None) -> list[tuple[str, bytes]]:
+    """The headers an agency sends with `value` (none for a tombstone or when `signer` is None)."""
+    return [] if value is None or signer is None else sign_as(signer, value)
+
+
+def publish(bootstrap: str, topic: str, values: list[Any], signer: str | None = AS_ENVELOPE) -> None:
+    """Publish values as the agencies would, each signed with its agency's development key: by default the
+    agency its envelope names (the topic's agency when it names none); `signer` another agency, or None
+    for unsigned. A value may also be given as (value, headers) to send exactly those headers."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type="zstd", linger_ms=5,
                              max_request_size=32 << 20)
     try:
-        for i, value in enumerate(values):
-            producer.send(topic, value, key=str(i).encode())
+        for i, item in enumerate(values):
+            if isinstance(item, tuple):
+                value, headers = item
+            else:
+                value = item
+                agency = _envelope_agency(value, _topic_agency(topic)) if signer == AS_ENVELOPE else signer
+                headers = signed(value, agency)
+            producer.send(topic, value, key=str(i).encode(), headers=list(headers))
         producer.flush()
     finally:
         producer.close()
+
+
+def publish_signed_as(bootstrap: str, topic: str, value: bytes, signer: str | None) -> None:
+    """Publish one message signed with `signer`'s key whatever its envelope says (None: unsigned)."""
+    publish(bootstrap, topic, [value], signer=signer)
 
 
 def send(broker, contract: Contract, records: list[dict], day: dt.date, batch: int = 500) -> None:
@@ -87,7 +123,7 @@ def send(broker, contract: Contract, records: list[dict], day: dt.date, batch: i
         "contract": contract.topic, "contract_version": contract.version,
         "produced_at": f"{day + dt.timedelta(days=1)}T01:00:00+08:00", "records": records[i:i + batch],
     }, ensure_ascii=False).encode() for i in range(0, len(records), batch)]
-    publish(broker.bootstrap, contract.topic, messages)
+    publish(broker.bootstrap, contract.topic, messages, signer=contract.agency)
 
 
 def own_feeds() -> dict[str, Contract]:

@@ -12,6 +12,7 @@ from ingestion.contracts import default_contracts
 from ingestion.synthetic.feeds import CLEAN_MAX_ONLINE_MINUTES, generate_day, payday
 from ingestion.synthetic.malformed import RECORD_KINDS
 from ingestion.synthetic.manifest import Manifest
+from ingestion.signing import KeyRegistry, verify
 from ingestion.synthetic.publish import messages_for
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world, load_regions
@@ -101,7 +102,7 @@ def test_malformed_messages_are_extra_and_listed_in_the_manifest(world, day):
     contract = default_contracts()["hrss.service_time.v1"]
     manifest = Manifest.start(seed=11, workers=600, start=DAY, end=DAY, rates=RATES, mode="auto")
     records = day.records[contract.topic]
-    values = [v for _, v in messages_for(contract, records, DAY, 11, 600, 1000, RATES, manifest)]
+    values = [v for _, v, _ in messages_for(contract, records, DAY, 11, 600, 1000, RATES, manifest)]
     valid = -(-len(records) // 1000)
     assert len(values) == valid + len(manifest.malformed)
     assert abs(len(manifest.malformed) - RATES.malformed * len(records)) <= 1
@@ -109,3 +110,28 @@ def test_malformed_messages_are_extra_and_listed_in_the_manifest(world, day):
         if bad.kind in RECORD_KINDS:
             assert len(json.loads(bad.value)["records"]) == 1
     assert manifest.records[contract.topic] == len(records)
+
+
+def test_every_message_is_signed_by_the_agency_its_envelope_names_and_its_contract_allows(day):
+    """Complaints received through the union come from 总工会; penalties from the authority that imposed them."""
+    registry = KeyRegistry.load(trust_development_keys=True)
+    contracts = default_contracts()
+    senders: dict[str, set[str]] = {}
+    for topic, records in day.records.items():
+        contract = contracts[topic]
+        manifest = Manifest.start(seed=11, workers=600, start=DAY, end=DAY, rates=RATES, mode="auto")
+        per_message = 1000 if contract.delivery == "bulk" else 1
+        for _, value, headers in messages_for(contract, records, DAY, 11, 600, per_message, RATES, manifest):
+            signer, problem = verify(registry, headers, value, DAY)
+            assert problem is None, (topic, problem)
+            assert signer in contract.source_agencies, (topic, signer)
+            if value.startswith(b"{") and value.endswith(b"}"):  # not the truncated malformed ones
+                envelope = json.loads(value)
+                assert envelope["source_agency"] == signer
+                for record in envelope.get("records", []):
+                    if topic == "hrss.complaint_event.v1" and "channel" in record:
+                        assert (record["channel"] == "union") == (signer == "unions")
+                    if topic == "samr.penalty.v1" and "authority" in record:
+                        assert record["authority"] == signer
+            senders.setdefault(topic, set()).add(signer)
+    assert senders["hrss.complaint_event.v1"] == {"hrss", "unions"}

@@ -1,4 +1,8 @@
-"""Publish the synthetic agencies' feeds to Kafka, in envelopes, and record the ground truth."""
+"""Publish the synthetic agencies' feeds to Kafka, in envelopes signed by their agency, and record the ground truth.
+
+Each message is sent by one agency (its envelope's source_agency) and signed with that agency's
+development key (ingestion.synthetic.agency_keys): complaints come from 人社 12333 or, when received
+through the union, from 总工会 (`unions`); penalties from the authority that imposed them."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
 from ingestion.contracts import Contract, default_contracts
+from ingestion.synthetic.agency_keys import sign_as
 from ingestion.synthetic.feeds import Record, generate_day, stamp
 from ingestion.synthetic.malformed import malformed_message
 from ingestion.synthetic.manifest import Manifest
@@ -43,9 +48,19 @@ def message_id(topic: str, day: dt.date, seed: int, workers: int, seq: int) -> s
     return str(uuid.uuid5(MESSAGE_NAMESPACE, f"{topic}:{day}:{seed}:{workers}:{seq}"))
 
 
-def envelope(contract: Contract, day: dt.date) -> dict[str, object]:
-    return {"source_agency": contract.agency, "contract": contract.topic, "contract_version": contract.version,
-            "produced_at": stamp(day, 23, 30)}
+def envelope(contract: Contract, day: dt.date, agency: str | None = None) -> dict[str, object]:
+    return {"source_agency": agency or contract.agency, "contract": contract.topic,
+            "contract_version": contract.version, "produced_at": stamp(day, 23, 30)}
+
+
+def publisher(contract: Contract, record: Record) -> str:
+    """The agency that sends a record: the contract's own, but for complaints the union receives
+    and penalties other agencies impose."""
+    if contract.topic == "hrss.complaint_event.v1" and record.get("channel") == "union":
+        return "unions"
+    if contract.topic == "samr.penalty.v1":
+        return str(record["authority"])
+    return contract.agency
 
 
 def chunks(records: list[Record], size: int) -> Iterator[list[Record]]:
@@ -53,28 +68,41 @@ def chunks(records: list[Record], size: int) -> Iterator[list[Record]]:
         yield records[i:i + size]
 
 
+def by_publisher(contract: Contract, records: list[Record]) -> dict[str, list[Record]]:
+    """The records each agency sends, in order (a message carries one agency's records)."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        groups.setdefault(publisher(contract, record), []).append(record)
+    return groups
+
+
 def partition_key(record: Record) -> bytes:
     return str(next((record[k] for k in KEY_FIELDS if record.get(k)), "")).encode()
 
 
 def messages_for(contract: Contract, records: list[Record], day: dt.date, seed: int, workers: int,
-                 per_message: int, rates: Rates, manifest: Manifest) -> Iterator[tuple[bytes, bytes]]:
-    """(key, value) of every message of one topic and day, malformed extras included."""
-    base = envelope(contract, day)
+                 per_message: int, rates: Rates, manifest: Manifest
+                 ) -> Iterator[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    """(key, value, headers) of every message of one topic and day, malformed extras included, each
+    signed by the agency that sends it."""
     seq = 0
-    for batch in chunks(records, per_message):
-        mid = message_id(contract.topic, day, seed, workers, seq)
-        seq += 1
-        yield partition_key(batch[0]), json.dumps(base | {"message_id": mid, "records": batch},
-                                                  ensure_ascii=False).encode()
+    for agency, own in by_publisher(contract, records).items():
+        base = envelope(contract, day, agency)
+        for batch in chunks(own, per_message):
+            mid = message_id(contract.topic, day, seed, workers, seq)
+            seq += 1
+            value = json.dumps(base | {"message_id": mid, "records": batch}, ensure_ascii=False).encode()
+            yield partition_key(batch[0]), value, sign_as(agency, value)
     rng = random.Random(f"{seed}:malformed:{contract.topic}:{day}")
     expected = rates.malformed * len(records)  # a share of the records' worth, sent as extra messages
     for _ in range(int(expected) + (rng.random() < expected % 1)):
-        bad = malformed_message(contract, base, records[rng.randrange(len(records))],
+        template = records[rng.randrange(len(records))]
+        agency = publisher(contract, template)
+        bad = malformed_message(contract, envelope(contract, day, agency), template,
                                 message_id(contract.topic, day, seed, workers, seq), rng)
         seq += 1
         manifest.add_malformed(bad)
-        yield b"malformed", bad.value
+        yield b"malformed", bad.value, sign_as(agency, bad.value)
     manifest.count(contract.topic, seq, len(records))
 
 
@@ -96,9 +124,9 @@ def publish_window(end_date: dt.date, days: int, workers: int, seed: int, bootst
             for topic, contract in sorted(contracts.items()):
                 bulk = mode == "bulk" or (mode == "auto" and contract.delivery == "bulk")
                 per_message = records_per_message if bulk else 1
-                for key, value in messages_for(contract, output.records.get(topic, []), day, seed, workers,
-                                               per_message, rates, manifest):
-                    kafka.send(topic, value, key=key)
+                for key, value, headers in messages_for(contract, output.records.get(topic, []), day, seed,
+                                                        workers, per_message, rates, manifest):
+                    kafka.send(topic, value, key=key, headers=headers)
             kafka.flush()
     finally:
         kafka.close()
