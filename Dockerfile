@@ -17,6 +17,7 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 
 COPY contracts/ contracts/
+COPY config/ config/
 COPY ingestion/ ingestion/
 COPY expectations/ expectations/
 COPY dbt_project/ dbt_project/

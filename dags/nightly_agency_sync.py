@@ -50,10 +50,14 @@ def nightly_agency_sync() -> None:
 
     @task(pool=WAREHOUSE_POOL)
     def ingest_feed(topic: str, logical_date: datetime | None = None) -> dict[str, int]:
+        from ingestion.loader import OffsetsLostToRetention
         from ingestion.nightly import data_date, ingest_feed
 
         assert logical_date is not None
-        return ingest_feed(topic, data_date(logical_date))
+        try:
+            return ingest_feed(topic, data_date(logical_date))
+        except OffsetsLostToRetention as lost:  # only the agency resending, or the operator, can change it
+            raise AirflowFailException(str(lost)) from lost
 
     @task(pool=WAREHOUSE_POOL)
     def validate_feed(topic: str, logical_date: datetime | None = None) -> dict[str, object]:

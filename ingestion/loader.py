@@ -24,6 +24,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from ingestion.batch_load import EMPTY, BatchCounts, BatchWriter, Message, arrow_batch
 from ingestion.contracts import RAW_SCHEMA, Contract
+from ingestion.kafka_security import kafka_client_options
 from ingestion.signing import MessageVerifier
 from ingestion.warehouse import ensure_raw_tables
 
@@ -49,7 +50,7 @@ class TopicResult:
 def cluster_id(bootstrap: str) -> str:
     """The Kafka cluster id: offsets are only meaningful within one cluster's log."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-loader",
-                             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+                             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS, **kafka_client_options())
     try:
         return str(admin.describe_cluster()["cluster_id"])
     finally:
@@ -66,6 +67,7 @@ def _consumer(bootstrap: str) -> KafkaConsumer:
         max_partition_fetch_bytes=16 << 20,
         fetch_max_wait_ms=100,
         bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        **kafka_client_options(),
     )
 
 

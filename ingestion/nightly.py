@@ -14,6 +14,7 @@ from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contract
 from ingestion.dbt_invoke import invoke_dbt
 from ingestion.file_modes import restrict_sensitive_files
 from ingestion.loader import ingest
+from ingestion.operator_alerts import notify_operator_of_data
 from ingestion.warehouse import ensure_raw_tables
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,9 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
     counts = asdict(result.counts)
     log.info("%s for %s: %s", topic, day, counts)
     if counts["reused_ids"]:
-        log.warning("%s for %s: %d message(s) reused a known message id with different content and were "
-                    "quarantined (raw._quarantine): ask the agency why", topic, day, counts["reused_ids"])
+        notify_operator_of_data("message_id_reused", topic, day, f"{counts['reused_ids']} message(s) reused a known "
+                                "message id with different content and were quarantined (raw._quarantine): "
+                                "ask the agency why")
     if counts["unsigned_accepted"]:
         log.warning("%s for %s: %d unsigned message(s) loaded under GIGSHIELD_ACCEPT_UNSIGNED_UNTIL",
                     topic, day, counts["unsigned_accepted"])

@@ -1,4 +1,5 @@
-"""Tell the operator when a nightly task fails: a log line and a JSON line in the data folder."""
+"""Tell the operator when a nightly task fails, or when a night's data needs a person although the task
+succeeded (a message id reused with other content): a log line and a JSON line in the data folder."""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ def notify_operator(context: dict[str, Any]) -> None:
         "error": repr(context.get("exception")),
     }
     log.error("nightly task failed: %s", alert)
+    _append(alert)
+
+
+def notify_operator_of_data(kind: str, topic: str, day: dt.date, detail: str) -> None:
+    """Something in a feed that a person must follow up with the agency; the night goes on."""
+    alert = {"at": dt.datetime.now(dt.timezone.utc).isoformat(), "kind": kind, "topic": topic,
+             "logical_date": day.isoformat(), "detail": detail}
+    log.warning("operator alert: %s", alert)
+    _append(alert)
+
+
+def _append(alert: dict[str, Any]) -> None:
     path = Settings.from_env().data_dir / "operator_alerts.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:

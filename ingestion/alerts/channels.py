@@ -26,7 +26,8 @@ from kafka.errors import KafkaError
 
 from ingestion.alerts.outbox import to_json
 from ingestion.alerts.settings import EMAIL, KAFKA, WEBHOOK, AlertSettings
-from ingestion.synthetic.publish import ensure_topics
+from ingestion.kafka_security import kafka_client_options
+from ingestion.kafka_topics import ensure_topics
 
 # What a failed send raises: SMTP and HTTP errors are OSErrors; the Kafka client raises KafkaError.
 SEND_ERRORS = (OSError, KafkaError)
@@ -65,7 +66,7 @@ class KafkaSender:
     def send(self, destination: str, message: dict[str, Any]) -> None:
         if self._producer is None:  # connect on first use: a broker that is down fails a send, not the run
             self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, client_id="gigshield-alerts", acks="all",
-                                           request_timeout_ms=int(self.timeout * 1000))
+                                           request_timeout_ms=int(self.timeout * 1000), **kafka_client_options())
         if destination not in self._topics:
             ensure_topics(self.bootstrap, [destination])
             self._topics.add(destination)

@@ -13,10 +13,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.admin import NewTopic
+from kafka import KafkaProducer
 
 from ingestion.contracts import Contract, default_contracts
+from ingestion.kafka_topics import ensure_topics
 from ingestion.synthetic.agency_keys import sign_as
 from ingestion.synthetic.feeds import Record, generate_day, stamp
 from ingestion.synthetic.malformed import malformed_message
@@ -25,18 +25,7 @@ from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 
 MESSAGE_NAMESPACE = uuid.UUID("6f1c3c52-5a8e-4f4b-9a51-6b1d2f0c9e11")
-DEFAULT_PARTITIONS = 3
 KEY_FIELDS = ("payer_uscc", "employer_uscc", "enterprise_uscc", "respondent_uscc", "uscc", "holder_uscc", "worker_id_number")
-
-
-def ensure_topics(bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-agencies")
-    try:
-        missing = sorted(set(topics) - set(admin.list_topics()))
-        if missing:
-            admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
-    finally:
-        admin.close()
 
 
 def producer(bootstrap: str) -> KafkaProducer:
@@ -114,7 +103,7 @@ def publish_window(end_date: dt.date, days: int, workers: int, seed: int, bootst
     world = build_world(seed, workers)
     start = end_date - dt.timedelta(days=days - 1)
     manifest = Manifest.start(seed=seed, workers=workers, start=start, end=end_date, rates=rates, mode=mode)
-    ensure_topics(bootstrap, sorted(contracts))
+    ensure_topics(bootstrap, sorted(contracts), client_id="gigshield-agencies")
     kafka = producer(bootstrap)
     try:
         for offset in range(days):
