@@ -151,7 +151,10 @@ def _field_problem(contract: Contract, field: Field, text: str, typed: str) -> s
                   f"WHEN NOT isfinite({typed}) THEN {says('not a finite number')}"]
     elif kind.startswith(("DECIMAL", "NUMERIC")):
         whens += [f"WHEN {typed} IS NULL AND NOT isfinite(TRY_CAST({text} AS DOUBLE)) THEN {says('not a finite number')}",
-                  f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}"]
+                  f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}",
+                  # the cast rounds to the type's scale: 12.345 would load as 12.35 (a changed value)
+                  f"WHEN TRY_CAST({text} AS DECIMAL(38, 18)) <> {typed} "
+                  f"THEN {says(f'more decimal places than {kind} keeps (it would be rounded)')}"]
     elif kind != "VARCHAR":
         whens.append(f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}")
     if field.enum:

@@ -309,7 +309,8 @@ def test_poison_values_are_quarantined_per_record_and_the_rest_of_the_message_lo
     date_cases = [("paid_date", "infinity", "not a finite date"), ("due_date", "-infinity", "not a finite date"),
                   ("paid_date", "2026/11/30", "not a YYYY-MM-DD date"), ("paid_date", "20261130", "not a YYYY-MM-DD date"),
                   ("due_date", "2101-01-01", "outside 1900-01-01..2100-12-31"), ("paid_date", "2026-02-30", "not a valid DATE"),
-                  ("includes_back_pay", "yes", "not a valid BOOLEAN")]
+                  ("includes_back_pay", "yes", "not a valid BOOLEAN"),
+                  ("amount_paid", 12.345, "more decimal places than DECIMAL(14,2) keeps")]
     wage_records = [sample_record(wages, 0)] + [sample_record(wages, i + 1, **{f: v})
                                                  for i, (f, v, _) in enumerate(date_cases)]
     for c, records in ((complaints, [good, *bad]), (wages, wage_records)):
