@@ -99,7 +99,7 @@ _CDN_URL = re.compile("|".join(re.escape(u) for u in sorted(CDN_FILES, key=len, 
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - fixed https registry URLs
+    with urllib.request.urlopen(url, timeout=60) as response:  # fixed https registry URLs
         return response.read()
 
 
@@ -143,7 +143,7 @@ def localise_site(site: Path, cache: Path = CACHE) -> int:
         text = page.read_text(encoding="utf-8")
         prefix = os.path.relpath(vendor, page.parent)
 
-        def local(match: re.Match[str]) -> str:
+        def local(match: re.Match[str], prefix: str = prefix) -> str:  # this page's prefix, bound now (B023)
             name, version, file = CDN_FILES[match.group(0)]
             return f"{prefix}/{_BY_NAME[name, version].folder}/{file}"
 

@@ -13,7 +13,7 @@ import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import ClassVar, Union
+from typing import ClassVar
 
 import duckdb
 import pandas as pd
@@ -158,7 +158,7 @@ class ExpectMulticolumnValuesToSatisfySqlRule(MulticolumnMapExpectation):
     back pay: violation `amount_paid > amount_due AND NOT includes_back_pay`.
     column_list names the fields the condition reads."""
 
-    column_list: Union[tuple, list]
+    column_list: tuple | list
     violation: str
     ignore_row_if: str = "never"
     map_metric = "multicolumn_values.satisfy_sql_rule"
@@ -189,7 +189,7 @@ class ExpectMulticolumnValuesToHaveStagesInTimeOrder(MulticolumnMapExpectation):
     stage of the same case (complaints: received ≤ accepted ≤ connected ≤ feedback ≤ closed).
     The later-stage record is the unexpected one."""
 
-    column_list: Union[tuple, list]
+    column_list: tuple | list
     stage_order: list[str]
     ignore_row_if: str = "never"
     map_metric = "multicolumn_values.stages_in_time_order"

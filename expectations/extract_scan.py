@@ -75,7 +75,7 @@ def _org_code_valid(code: str) -> bool:
     if len(code) != 9 or not code[:8].isalnum():
         return False
     values = [int(c, 36) for c in code[:8].upper()]
-    check = 11 - sum(w * v for w, v in zip(_ORG_CODE_WEIGHTS, values)) % 11
+    check = 11 - sum(w * v for w, v in zip(_ORG_CODE_WEIGHTS, values, strict=True)) % 11
     return code[8].upper() == {10: "X", 11: "0"}.get(check, str(check))
 
 

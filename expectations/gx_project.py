@@ -192,7 +192,7 @@ def validate_frame(context: AbstractDataContext, suite: ExpectationSuite, frame:
         batch_parameters={"dataframe": _naive_utc(frame)},
         expectation_parameters=parameters or {},
         result_format=result_format,
-        run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.timezone.utc)),
+        run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
     )
 
 

@@ -50,7 +50,7 @@ def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.da
                     [validation_id, topic, logical_date])
         con.execute(f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, 0, 0, ?, ?, ?)",
                     [validation_id, topic, logical_date, ACCEPTED, [f"accepted by operator: {reason}"],
-                     dt.datetime.now(dt.timezone.utc)])
+                     dt.datetime.now(dt.UTC)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -158,7 +158,7 @@ def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str,
     select = f"SELECT rowid AS {ROW_ID}, {_fields(contract)} FROM {table} WHERE ({where}) AND {why} IS NULL"
     try:
         return _read(con, select, params), unfit
-    except Exception:  # noqa: BLE001 (a value the guards do not know: find its rows by halves)
+    except Exception:  # a value the guards do not know: find its rows by halves
         log.warning("%s: rows that cannot be read into a frame, isolating them", contract.topic, exc_info=True)
     rows = [r for (r,) in con.execute(f"SELECT rowid FROM {table} WHERE ({where}) AND {why} IS NULL ORDER BY rowid",
                                       params).fetchall()]
@@ -299,7 +299,7 @@ def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd
     try:
         outcomes = [(r.expectation_config, r) for r in validate_frame(
             context, suite, frame, run_name=run_name, result_format=RECORD_RESULT_FORMAT).results]
-    except Exception:  # noqa: BLE001 (the suite as a whole did not run: each expectation alone)
+    except Exception:  # the suite as a whole did not run: each expectation alone
         log.warning("%s: the records suite raised, validating expectation by expectation", contract.topic,
                     exc_info=True)
         outcomes = [(e.configuration, None) for e in suite.expectations]
@@ -348,7 +348,7 @@ def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, 
     result = InboundResult(contract.topic, logical_date, uuid.uuid4().hex)
     suites = _suites(contract)
     run_name = f"{contract.topic} {logical_date or 'undated'}"
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     batches = f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND status = 'pending'"
     # The night: its batches not yet judged, plus those judged before (a rerun reaches the same
     # verdict); batches an operator accepted are settled and not judged again.

@@ -107,5 +107,5 @@ def publish_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext
     con.execute(AUDIT_DDL)
     con.execute("INSERT INTO audit.publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [contract.topic, contract.version, logical_date, result.status, result.rows, result.checksum,
-                 result.path, result.failed_expectations, dt.datetime.now(dt.timezone.utc)])
+                 result.path, result.failed_expectations, dt.datetime.now(dt.UTC)])
     return result

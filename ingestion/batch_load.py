@@ -54,8 +54,8 @@ class BatchCounts:
     reused_ids: int = 0  # quarantined messages whose id was already used with other content: alert the operator
     unsigned_accepted: int = 0  # unsigned messages loaded in the migration window (GIGSHIELD_ACCEPT_UNSIGNED_UNTIL)
 
-    def __add__(self, other: "BatchCounts") -> "BatchCounts":
-        return BatchCounts(*(a + b for a, b in zip(self.astuple(), other.astuple())))
+    def __add__(self, other: BatchCounts) -> BatchCounts:
+        return BatchCounts(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
     def astuple(self) -> tuple[int, ...]:
         return (self.messages, self.redelivered_messages, self.records, self.loaded, self.quarantined,
@@ -154,8 +154,9 @@ class BatchWriter:
                 SELECT "partition", "offset", unsigned, content_sha256,
                        CASE WHEN reused THEN {_quote(REUSED_ID)} ELSE reason END AS reason,
                        CASE WHEN reused THEN first_key || '@sha256:' || content_sha256 ELSE first_key END AS message_key
-                FROM (SELECT *, coalesce(reason IS NULL AND CASE WHEN known THEN known_sha256 <> content_sha256
-                                                                 ELSE first_sha256 <> content_sha256 END, false) AS reused
+                FROM (SELECT *, coalesce(reason IS NULL
+                                         AND CASE WHEN known THEN known_sha256 <> content_sha256
+                                                  ELSE first_sha256 <> content_sha256 END, false) AS reused
                       FROM judged))
             SELECT * FROM final f
             WHERE NOT EXISTS (SELECT 1 FROM known x WHERE x.message_id = f.message_key)
@@ -186,7 +187,7 @@ class BatchWriter:
         if not messages:
             return EMPTY
         con = self.con
-        params = {"topic": self.contract.topic, "batch_id": batch_id, "now": dt.datetime.now(dt.timezone.utc)}
+        params = {"topic": self.contract.topic, "batch_id": batch_id, "now": dt.datetime.now(dt.UTC)}
         con.register("_gs_batch", table if table is not None else arrow_batch(messages, self.verify))
         try:
             con.execute("BEGIN TRANSACTION")

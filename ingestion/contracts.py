@@ -80,7 +80,7 @@ class Field:
     naive_timestamp_zone: str | None = None
 
     @classmethod
-    def from_odcs(cls, prop: SchemaProperty) -> "Field":
+    def from_odcs(cls, prop: SchemaProperty) -> Field:
         options = prop.logicalTypeOptions or {}
         custom = _custom(prop.customProperties)
         enum = next(
@@ -136,7 +136,7 @@ class SqlRule:
     columns: tuple[str, ...]  # the contract fields it reads
 
     @classmethod
-    def from_odcs(cls, query: str, description: str, field_names: list[str], where: str) -> "SqlRule":
+    def from_odcs(cls, query: str, description: str, field_names: list[str], where: str) -> SqlRule:
         match = _SQL_RULE.match(query)
         if not match:
             raise ValueError(f"{where}: sql quality rule must be 'SELECT COUNT(*) FROM <model> WHERE <condition>' "
@@ -197,7 +197,7 @@ class Contract:
         return field.naive_timestamp_zone or self.naive_timestamp_zone
 
     @classmethod
-    def from_file(cls, path: Path) -> "Contract":
+    def from_file(cls, path: Path) -> Contract:
         odcs = OpenDataContractStandard.from_file(str(path))
         if not odcs.schema_ or len(odcs.schema_) != 1:
             raise ValueError(f"{path.name}: a feed contract has exactly one schema object")

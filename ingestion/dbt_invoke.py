@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
 
 
-def invoke_dbt(settings: Settings, command: list[str], work: Path, as_of: dt.date | None = None) -> "dbtRunnerResult":
+def invoke_dbt(settings: Settings, command: list[str], work: Path, as_of: dt.date | None = None) -> dbtRunnerResult:
     """Run `dbt <command>` with the project's profile against Settings.warehouse; `work` holds its
     target and logs; `as_of` is the data day statuses are evaluated on (var as_of_date). Raises on
     failure, else returns dbt's result."""

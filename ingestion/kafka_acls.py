@@ -31,7 +31,6 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from ingestion.config import PROJECT_ROOT
 from ingestion.contracts import Contract, default_contracts
@@ -147,7 +146,7 @@ def parse_allow_lines(script: str) -> list[Acl]:
             continue
         words = line.split()
         principal, ops, kind, pattern, resources = words[1], [], "", "literal", []
-        for flag, value in zip(words[2::2], words[3::2]):
+        for flag, value in zip(words[2::2], words[3::2], strict=False):
             if flag == "--operation":
                 ops.append(value)
             elif flag == "--resource-pattern-type":

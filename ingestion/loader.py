@@ -7,6 +7,7 @@ each partition up to the end offset it saw when it started, so a nightly run is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -116,7 +117,7 @@ def gap_accepted(topic: str, accept: bool | None = None) -> bool:
 
 def _record_gaps(con: duckdb.DuckDBPyConnection, cluster: str, gaps: list[OffsetGap], accepted_by: str) -> None:
     """Record accepted gaps and move the stored offsets past them, in one transaction."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     con.execute("BEGIN TRANSACTION")
     try:
         for g in gaps:
@@ -168,7 +169,7 @@ def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
                 if stop.is_set():
                     return
                 handoff.put(batch)
-        except BaseException as exc:  # re-raised in the consuming thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consuming thread
             failure.append(exc)
         finally:
             handoff.put(done)
@@ -181,10 +182,8 @@ def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         while thread.is_alive():  # unblock the pump if the consumer of batches gave up early
-            try:
+            with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.1)
-            except queue.Empty:
-                pass
         thread.join()
     if failure:
         raise failure[0]

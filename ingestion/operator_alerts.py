@@ -17,7 +17,7 @@ def notify_operator(context: dict[str, Any]) -> None:
     """Airflow on_failure_callback: record which task failed, for which run, and why."""
     ti = context.get("task_instance") or context.get("ti")
     alert = {
-        "at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "at": dt.datetime.now(dt.UTC).isoformat(),
         "dag_id": getattr(ti, "dag_id", None),
         "task_id": getattr(ti, "task_id", None),
         "map_index": getattr(ti, "map_index", None),
@@ -31,7 +31,7 @@ def notify_operator(context: dict[str, Any]) -> None:
 
 def notify_operator_of_data(kind: str, topic: str, day: dt.date, detail: str) -> None:
     """Something in a feed that a person must follow up with the agency; the night goes on."""
-    alert = {"at": dt.datetime.now(dt.timezone.utc).isoformat(), "kind": kind, "topic": topic,
+    alert = {"at": dt.datetime.now(dt.UTC).isoformat(), "kind": kind, "topic": topic,
              "logical_date": day.isoformat(), "detail": detail}
     log.warning("operator alert: %s", alert)
     _append(alert)

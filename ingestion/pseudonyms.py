@@ -55,7 +55,7 @@ def _refusal(reason: str) -> str:
             " in the environment of every Gigshield process (keep it: pseudonyms change with the key).")
 
 
-def _mac(key: bytes | str) -> "hmac.HMAC":
+def _mac(key: bytes | str) -> hmac.HMAC:
     return hmac.new(key.encode("utf-8") if isinstance(key, str) else key, digestmod=hashlib.sha256)
 
 

@@ -26,9 +26,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ingestion.airflow_home import airflow_env
 from ingestion.broker import kafka_bootstrap
@@ -138,7 +138,7 @@ def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> 
     listed = subprocess.run([airflow, "dags", "list-runs", DAG_ID, "-o", "json"], env=env,
                             capture_output=True, text=True, check=True).stdout
     runs = json.loads(next(line for line in reversed(listed.splitlines()) if line.startswith(("[{", "[]"))))
-    wanted = logical_date.astimezone(dt.timezone.utc)
+    wanted = logical_date.astimezone(dt.UTC)
     ours = [r for r in runs if dt.datetime.fromisoformat(r["logical_date"]) == wanted]
     return max(ours, key=lambda r: r["run_after"])["state"] if ours else "missing"
 

@@ -91,7 +91,7 @@ def line(title: str, points: Sequence[tuple[str, Number]], colour: str, y_label:
     body = _axis(top, y_label)
     body.append(f'<polyline class="trend" fill="none" stroke="{colour}" stroke-width="2" points="'
                 + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy) + '"/>')
-    for i, ((label, value), (x, y)) in enumerate(zip(points, xy)):
+    for i, ((label, value), (x, y)) in enumerate(zip(points, xy, strict=True)):
         body.append(f'<circle class="point" data-label="{escape(label)}" data-value="{value}" cx="{x:.1f}"'
                     f' cy="{y:.1f}" r="6" fill="{colour}"><title>{escape(label)}: {value}</title></circle>')
         if i % labelled == 0:

@@ -132,4 +132,4 @@ def rows_as_dicts(con: duckdb.DuckDBPyConnection, query: str, params: object = N
     """A query's rows as {column: value}; `params` as duckdb takes them (a list, or a dict for $names)."""
     cursor = con.execute(query, params or [])
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

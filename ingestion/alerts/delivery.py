@@ -66,7 +66,7 @@ def _try(sender: Sender, destination: str, message: dict, attempts: int, backoff
             return attempt + 1, None
         except SEND_ERRORS as exc:
             error = _error(exc)
-        except Exception as exc:  # noqa: BLE001 (not the destination failing: retrying now would not help)
+        except Exception as exc:  # not the destination failing: retrying now would not help
             log.warning("sending %s to %s raised", message.get("message_id"), destination, exc_info=True)
             return attempt + 1, _error(exc)
     return attempts, error
@@ -92,7 +92,7 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], 
                 tries, error = _try(sender, destination, json.loads(stored), attempts, backoff_seconds, sleep)
             except Exception as exc:  # noqa: BLE001 (one delivery never stops the others)
                 tries, error = 1, _error(exc)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         con.execute("""UPDATE alerts.deliveries SET attempts = attempts + $tries, last_error = $error,
                            last_attempt_at = coalesce($attempted_at, last_attempt_at),
                            status = CASE WHEN $error IS NULL THEN 'delivered' ELSE 'pending' END,

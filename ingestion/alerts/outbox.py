@@ -110,7 +110,7 @@ def _record(con: duckdb.DuckDBPyConnection, message: dict[str, Any], day: dt.dat
     check_message(message)
     con.execute("INSERT INTO alerts.alert_revisions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [message["message_id"], message["alert_id"], message["revision"], message["event"], day,
-                 to_json(message), dt.datetime.now(dt.timezone.utc)])
+                 to_json(message), dt.datetime.now(dt.UTC)])
     for channel, destination in settings.destinations(topic, message).items():
         con.execute("INSERT INTO alerts.deliveries VALUES (?, ?, ?, 'pending', 0, NULL, NULL, NULL)",
                     [message["message_id"], channel, destination])
@@ -162,7 +162,7 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, day: dt.date, settings: AlertSe
             con.execute("UPDATE alerts.alert_state SET status = 'closed', revision = ?, last_updated_on = ?, "
                         "closed_on = ? WHERE alert_id = ?", [revision, day, day, alert["alert_id"]])
             counts["closed"] += 1
-        con.execute("INSERT OR REPLACE INTO alerts.nights VALUES (?, ?)", [day, dt.datetime.now(dt.timezone.utc)])
+        con.execute("INSERT OR REPLACE INTO alerts.nights VALUES (?, ?)", [day, dt.datetime.now(dt.UTC)])
         con.commit()
     except BaseException:
         con.rollback()

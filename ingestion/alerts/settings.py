@@ -32,7 +32,7 @@ class AlertSettings:
     timeout_seconds: float
 
     @classmethod
-    def from_env(cls) -> "AlertSettings":
+    def from_env(cls) -> AlertSettings:
         settings = cls(
             smtp_host=os.environ.get("GIGSHIELD_SMTP_HOST") or None,
             smtp_port=int(os.environ.get("GIGSHIELD_SMTP_PORT", "25")),

@@ -20,7 +20,7 @@ class Manifest:
     malformed: list[Malformed] = field(default_factory=list)
 
     @classmethod
-    def start(cls, *, seed: int, workers: int, start: dt.date, end: dt.date, rates: Rates, mode: str) -> "Manifest":
+    def start(cls, *, seed: int, workers: int, start: dt.date, end: dt.date, rates: Rates, mode: str) -> Manifest:
         return cls({"seed": seed, "workers": workers, "start": start.isoformat(), "end": end.isoformat(),
                     "mode": mode, **asdict(rates)})
 
