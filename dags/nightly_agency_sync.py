@@ -1,4 +1,4 @@
-"""Nightly agency sync (Asia/Shanghai, 02:00): drain every agency feed from Kafka into the
+"""Nightly agency sync (Beijing time, 02:00): drain every agency feed from Kafka into the
 DuckDB warehouse exactly once, validate each feed's night against its contract (Great
 Expectations), build and test the dbt models layer by layer (astronomer-cosmos tasks), raise and
 deliver the labour inspectorate's alerts, validate each mart and agency extract against its
@@ -25,6 +25,7 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from ingestion.config import TIMEZONE_NAME
 from ingestion.dbt_layers import dbt_layer_tasks
 from ingestion.operator_alerts import notify_operator
 from ingestion.warehouse import WAREHOUSE_POOL
@@ -32,8 +33,8 @@ from ingestion.warehouse import WAREHOUSE_POOL
 
 @dag(
     dag_id="nightly_agency_sync",
-    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Asia/Shanghai"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone=TIMEZONE_NAME),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE_NAME),
     catchup=False,
     max_active_runs=1,
     # Retry delay: Airflow's [core] default_task_retry_delay (300 s unless configured).

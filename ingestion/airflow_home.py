@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ingestion.config import PROJECT_ROOT
+from ingestion.config import PROJECT_ROOT, TIMEZONE_NAME
 
 
 # Telemetry off, whatever the caller's environment says: dbt's anonymous usage stats, astronomer-cosmos'
@@ -30,7 +30,7 @@ def airflow_env(home: Path | None = None, base: dict[str, str] | None = None) ->
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": TIMEZONE_NAME,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": env.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])),

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 OUTBOUND_CONTRACTS_DIR = CONTRACTS_DIR / "outbound"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# Beijing time, the agencies' clock: the only place the zone is named in Python (SQL: macro beijing_date).
+TIMEZONE_NAME = "Asia/Shanghai"
+BEIJING = ZoneInfo(TIMEZONE_NAME)
 
 
 DEVELOPMENT_ENV = "development"

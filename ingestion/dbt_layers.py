@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.models import BaseOperator
 
-from ingestion.config import DBT_PROJECT_DIR, Settings
+from ingestion.config import DBT_PROJECT_DIR, TIMEZONE_NAME, Settings
 
 LAYERS: tuple[tuple[str, str], ...] = (
     ("reference", "resource_type:seed"),
@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
     ("marts", "path:models/marts"),
 )
 # The data day the run covers (ingestion.nightly.data_date): the logical date's day in Beijing time.
-AS_OF_DATE_TEMPLATE = "{{ logical_date.in_timezone('Asia/Shanghai').to_date_string() }}"
+AS_OF_DATE_TEMPLATE = "{{ logical_date.in_timezone('" + TIMEZONE_NAME + "').to_date_string() }}"
 
 
 def dbt_layer_tasks(pool: str) -> list[BaseOperator]:

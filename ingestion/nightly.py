@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.config import Settings
+from ingestion.config import BEIJING, Settings
 from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
 from ingestion.dbt_invoke import invoke_dbt
 from ingestion.file_modes import restrict_sensitive_files
@@ -19,7 +19,7 @@ from ingestion.warehouse import ensure_raw_tables
 
 log = logging.getLogger(__name__)
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+SHANGHAI = BEIJING
 
 
 def data_date(logical_date: dt.datetime) -> dt.date:

@@ -35,7 +35,7 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.config import BEIJING, PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ KEYS_ENV = "GIGSHIELD_AGENCY_KEYS"
 ACCEPT_UNSIGNED_ENV = "GIGSHIELD_ACCEPT_UNSIGNED_UNTIL"
 UNSIGNED = "unsigned message"
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+SHANGHAI = BEIJING
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 _DAY_MS = 86_400_000
 _SHANGHAI_MS = 8 * 3_600_000

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
+from ingestion.config import BEIJING
 from ingestion.synthetic.violations import Rates, Violation, chance, injected
 from ingestion.synthetic.world import Engagement, Enterprise, World
 
@@ -42,7 +43,7 @@ def iso(day: dt.date) -> str:
 
 
 def stamp(day: dt.date, hour: int, minute: int = 0) -> str:
-    return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00+08:00"
+    return dt.datetime.combine(day, dt.time(hour, minute), BEIJING).isoformat()
 
 
 def is_workday(day: dt.date) -> bool:
