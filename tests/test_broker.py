@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from kafka import KafkaAdminClient
 
@@ -23,11 +24,11 @@ def test_embedded_broker_answers_and_stops_cleanly():
     finally:
         broker.stop()
     assert not broker.running
-    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert not os.path.exists(f"/proc/{pid}") or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
 
 def _alive(pid: int) -> bool:
-    return os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+    return os.path.exists(f"/proc/{pid}") and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
 
 
 def test_a_job_killed_without_stopping_its_broker_leaves_no_broker_running():
@@ -60,7 +61,7 @@ def _listening_addresses(port: int) -> set[str]:
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         if not os.path.exists(table):
             continue
-        for line in open(table).read().splitlines()[1:]:
+        for line in Path(table).read_text().splitlines()[1:]:
             local, state = line.split()[1], line.split()[3]
             address, hex_port = local.rsplit(":", 1)
             if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN

@@ -99,7 +99,8 @@ def test_a_bad_batch_is_quarantined_record_by_record_with_reasons_and_the_rest_l
                    event_type=step, event_at=f"{DAY}T{at}:00+08:00") for i, (step, at) in enumerate(steps)]
     load_and_validate(broker, warehouse, gx_dir, feeds, COMPLAINT, events, DAY)
     assert quarantined(warehouse, feeds[COMPLAINT]) == {events[1]["event_id"]: (
-        "expectations failed: expect_multicolumn_values_to_have_stages_in_time_order(complaint_id,event_type,event_at)")}
+        "expectations failed: expect_multicolumn_values_to_have_stages_in_time_order"
+        "(complaint_id,event_type,event_at)")}
     counts = reconcile(warehouse, feeds[COMPLAINT])
     assert counts["consumed"] == counts["loaded"] + counts["quarantined"] == 3
 

@@ -158,7 +158,7 @@ def test_each_alert_shows_the_deadline_dates_its_inspectorate_was_sent(night, pr
     assert rows.keys() == sent.keys()
     for case_key, (alert_id, revision, status, _) in sent.items():
         assert rows[case_key] == {"alert_id": alert_id, "revision": str(revision), "status": status,
-                                  **{step: date or "—" for step, date in zip(STEPS, dated[case_key])}}, case_key
+                                  **{step: date or "—" for step, date in zip(STEPS, dated[case_key], strict=True)}}, case_key
 
 
 def test_a_night_without_alert_outbox_shows_the_sla_days(night, tmp_path):
@@ -169,11 +169,12 @@ def test_a_night_without_alert_outbox_shows_the_sla_days(night, tmp_path):
     with duckdb.connect(str(snapshot)) as con:
         con.execute("DROP SCHEMA alerts CASCADE")
         days = {k: [f"{d} d" if d is not None else "—" for d in ds] for k, *ds in con.execute(
-            "SELECT case_key, sla_accept_days, sla_connect_days, sla_feedback_days FROM marts.fct_inspectorate_alerts"
+            "SELECT case_key, sla_accept_days, sla_connect_days, sla_feedback_days "
+            "FROM marts.fct_inspectorate_alerts"
         ).fetchall()}
         rows = probe(inspector_page.page(con, AS_OF), tmp_path)["rows"]["alerts"]
     assert any(d != ["—"] * len(STEPS) for d in days.values()), "no case with SLA days"
-    assert {r["data"]["caseKey"]: r["fields"] for r in rows} == {k: dict(zip(STEPS, d)) for k, d in days.items()}
+    assert {r["data"]["caseKey"]: r["fields"] for r in rows} == {k: dict(zip(STEPS, d, strict=True)) for k, d in days.items()}
 
 
 def test_the_blacklist_shows_the_listed_enterprises(night, probed):

@@ -14,7 +14,17 @@ import pytest
 
 from ingestion import kafka_acls
 from ingestion.contracts import default_contracts
-from ingestion.kafka_acls import ALERT_TOPIC, INIT_SCRIPT, LOADER, Acl, acls, agencies, parse_allow_lines, render, writers
+from ingestion.kafka_acls import (
+    ALERT_TOPIC,
+    INIT_SCRIPT,
+    LOADER,
+    Acl,
+    acls,
+    agencies,
+    parse_allow_lines,
+    render,
+    writers,
+)
 from ingestion.kafka_security import KafkaSecurityError, kafka_client_options
 
 CLIENT_OPERATIONS = {"Read", "Write", "Describe"}
@@ -104,7 +114,7 @@ def test_the_init_script_creates_topics_users_and_acls(stub_tools):
     assert len(users) == len(agencies()) + 1
     assert any("--entity-name hrss" in c and "SCRAM-SHA-512=[iterations=8192,password=pw-hrss-" in c for c in users)
     assert all("--command-config /tmp/gigshield-admin." in c for c in calls)
-    assert sum(c.startswith("kafka-acls.sh") for c in calls) == len([l for l in render().splitlines() if l.startswith("allow ")])
+    assert sum(c.startswith("kafka-acls.sh") for c in calls) == len([line for line in render().splitlines() if line.startswith("allow ")])
     # The admin's client file: private while the tools run, gone when the script ends.
     assert all(c.endswith(" mode=600 1") for c in calls)
     config = {c.split("--command-config ")[1].split()[0] for c in calls}
@@ -112,7 +122,7 @@ def test_the_init_script_creates_topics_users_and_acls(stub_tools):
 
 
 def test_the_init_script_refuses_a_missing_or_weak_password(stub_tools):
-    bin_dir, log = stub_tools
+    bin_dir, _log = stub_tools
     base = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GIGSHIELD_KAFKA_ADMIN_PASSWORD": "admin-0123456789abcdef"}
     passwords = _passwords()
     missing = {k: v for k, v in passwords.items() if not k.endswith("_HRSS")}

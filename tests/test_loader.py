@@ -347,10 +347,10 @@ def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zon
             stored[zone] = con.execute(f"""SELECT complaint_id, epoch_us(event_at), epoch_us(_produced_at)
                                            FROM {shanghai.qualified_table} ORDER BY event_id""").fetchall()
     assert stored["UTC"] == stored["Asia/Shanghai"] == stored["America/Los_Angeles"]
-    instants = [dt.datetime.fromtimestamp(us / 1e6, dt.timezone.utc) for _, us, _ in stored["UTC"]]
-    assert instants == [dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.timezone.utc),
-                        dt.datetime(2026, 11, 24, 0, 30, tzinfo=dt.timezone.utc),
-                        dt.datetime(2026, 11, 24, 0, 30, 0, 250000, tzinfo=dt.timezone.utc)]
+    instants = [dt.datetime.fromtimestamp(us / 1e6, dt.UTC) for _, us, _ in stored["UTC"]]
+    assert instants == [dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC),
+                        dt.datetime(2026, 11, 24, 0, 30, tzinfo=dt.UTC),
+                        dt.datetime(2026, 11, 24, 0, 30, 0, 250000, tzinfo=dt.UTC)]
 
 
 def test_envelopes_with_duplicate_keys_are_quarantined(broker, tmp_path):

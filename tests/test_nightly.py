@@ -5,6 +5,7 @@ then the last night again."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatc
         "raise_alerts", "deliver_alerts", "list_datasets", "publish_dataset", "scan_extracts", "publish_snapshot",
         "render_inspector_page", "render_docs", "run_failed"}
     layers = ["validate_feed", "dbt_reference", "dbt_staging", "dbt_intermediate", "dbt_marts"]
-    assert all(dag.get_task(after).upstream_task_ids == {before} for before, after in zip(layers, layers[1:]))
+    assert all(dag.get_task(after).upstream_task_ids == {before} for before, after in itertools.pairwise(layers))
     assert dag.get_task("raise_alerts").upstream_task_ids == {"dbt_marts"}  # not held by a blocked extract
     warehouse_tasks = {t.task_id for t in dag.tasks if t.pool == WAREHOUSE_POOL}
     assert {"ingest_feed", "validate_feed", "dbt_marts", "raise_alerts", "publish_dataset", "publish_snapshot"} <= \
@@ -159,7 +160,8 @@ def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
 RULE_QUERIES = {
     "wage_arrears": "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears",
     "below_minimum_wage":
-        "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__minimum_wage_shortfalls",
+        "SELECT payer_uscc, worker_key, pay_period "
+        "FROM intermediate.int_hrss__minimum_wage_shortfalls",
     "overtime_no_stop_dispatch": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
                                  "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
 } | {kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "

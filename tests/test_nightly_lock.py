@@ -43,9 +43,8 @@ def test_a_second_night_exits_at_once_naming_the_lock_and_its_holder(holder, tmp
 
 def test_the_lock_is_free_again_when_its_holder_dies(holder):
     data, process = holder
-    with pytest.raises(NightlyRunning) as refused:
-        with nightly_lock(data):
-            pass
+    with pytest.raises(NightlyRunning) as refused, nightly_lock(data):
+        pass
     assert refused.value.pid == process.pid
     process.kill()
     process.wait()

@@ -17,8 +17,15 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from ingestion import pseudonyms
 from ingestion.config import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
 from ingestion.dbt_pseudonym_plugin import FUNCTION, register
-from ingestion.pseudonyms import (KEY_VARIABLE, MIN_KEY_BYTES, PseudonymKeyError, pseudonym, pseudonym_key,
-                                  pseudonymiser, recipient_pseudonym)
+from ingestion.pseudonyms import (
+    KEY_VARIABLE,
+    MIN_KEY_BYTES,
+    PseudonymKeyError,
+    pseudonym,
+    pseudonym_key,
+    pseudonymiser,
+    recipient_pseudonym,
+)
 from tests.conftest import TEST_PSEUDONYM_KEY
 
 STRONG = secrets.token_urlsafe(48)

@@ -63,7 +63,7 @@ def test_a_mart_violating_its_outbound_contract_is_blocked_and_the_others_publis
     assert dim.status == "blocked" and dim.path is None
     assert "expect_column_values_to_be_valid_uscc(uscc)" in dim.failed_expectations
     assert not (published / DIM).exists()
-    with pytest.raises(PublicationBlocked, match="gigshield.dim_enterprise.v1 .* not published"):
+    with pytest.raises(PublicationBlocked, match=r"gigshield\.dim_enterprise\.v1 .* not published"):
         dim.raise_if_blocked()
 
     assert fct.status == "published" and fct.failed_expectations == []

@@ -196,10 +196,10 @@ def test_verify_names_each_problem():
 
 def test_the_kafka_timestamp_day_is_beijing_time():
     verifier = MessageVerifier(KeyRegistry.load(trust_development_keys=True), accept_unsigned_until_day=None)
-    assert signing.kafka_day(int(dt.datetime(2026, 11, 22, 16, 30, tzinfo=dt.timezone.utc).timestamp() * 1000)) == \
+    assert signing.kafka_day(int(dt.datetime(2026, 11, 22, 16, 30, tzinfo=dt.UTC).timestamp() * 1000)) == \
         dt.date(2026, 11, 23)
     value = b"{}"
-    late = int(dt.datetime(2019, 12, 31, 16, 30, tzinfo=dt.timezone.utc).timestamp() * 1000)  # 2020-01-01 in Beijing
+    late = int(dt.datetime(2019, 12, 31, 16, 30, tzinfo=dt.UTC).timestamp() * 1000)  # 2020-01-01 in Beijing
     assert verifier(sign_as("hrss", value), value, late).signer == "hrss"
     assert verifier(sign_as("hrss", value), value, late - 3_600_000).problem == \
         "signing key hrss-development-1 not valid on 2019-12-31"

@@ -39,7 +39,8 @@ while True:
     last = stop.exists()
     try:
         with duckdb.connect(str(link), read_only=True) as con:
-            day, announced = con.execute("SELECT CAST(logical_date AS VARCHAR), relations FROM snapshot_night").fetchone()
+            night = "SELECT CAST(logical_date AS VARCHAR), relations FROM snapshot_night"
+            day, announced = con.execute(night).fetchone()
             present = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name <> 'main'").fetchone()[0]
             seen[f"{day} {'whole' if present == announced else 'partial'}"] += 1
     except Exception as error:

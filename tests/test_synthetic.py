@@ -9,10 +9,10 @@ import pytest
 from stdnum.cn import ric, uscc
 
 from ingestion.contracts import default_contracts
+from ingestion.signing import KeyRegistry, verify
 from ingestion.synthetic.feeds import CLEAN_MAX_ONLINE_MINUTES, generate_day, payday
 from ingestion.synthetic.malformed import RECORD_KINDS
 from ingestion.synthetic.manifest import Manifest
-from ingestion.signing import KeyRegistry, verify
 from ingestion.synthetic.publish import messages_for
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world, load_regions
