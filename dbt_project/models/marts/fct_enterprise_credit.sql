@@ -69,7 +69,9 @@ graded as (
         coalesce(p.partners_with_findings, 0) as partners_with_findings,
         y.grade_year = year({{ as_of_date() }}) and coalesce(l.blacklist_listings, 0) > 0 as is_blacklisted,
         case
-            when coalesce(o.labour_penalties, 0) >= 3 or coalesce(o.grave_labour_penalties, 0) > 0
+            when coalesce(o.labour_penalties, 0)
+                 >= {{ policy_parameter('credit_grade_c_min_labour_penalties', 'r.jurisdiction') }}
+                 or coalesce(o.grave_labour_penalties, 0) > 0
                  or coalesce(o.mass_incidents, 0) > 0 then 'C'
             when coalesce(o.labour_penalties, 0) > 0 then 'B'
             else 'A'
@@ -79,6 +81,7 @@ graded as (
     left join own o on o.enterprise_uscc = e.uscc and o.grade_year = y.grade_year
     left join via_partners p on p.enterprise_uscc = e.uscc and p.grade_year = y.grade_year
     left join listed l on l.enterprise_uscc = e.uscc
+    left join {{ ref('ref_regions') }} r on r.region_code = e.region_code
 )
 
 select

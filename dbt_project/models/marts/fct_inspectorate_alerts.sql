@@ -84,15 +84,15 @@ complaint_breaches as (
         any_value(s.respondent_uscc),
         any_value(s.region_code),
         list(distinct s.platform_uscc order by s.platform_uscc) filter (where s.platform_uscc is not null),
-        cast(timezone('Asia/Shanghai', min(s.received_at)) as date),
+        {{ beijing_date('min(s.received_at)') }},
         any_value(k.amount_claimed),
         any_value(k.workers_involved),
         format('Complaint (投诉) {} about {} received {}: overdue handling step(s) {}',
                s.complaint_id, any_value(k.complaint_category),
-               cast(timezone('Asia/Shanghai', min(s.received_at)) as date),
+               {{ beijing_date('min(s.received_at)') }},
                string_agg(s.step || ' due ' || s.step_deadline
                           || case when s.step_at is null then ' (not done)'
-                                  else ' (done ' || cast(timezone('Asia/Shanghai', s.step_at) as date) || ')' end,
+                                  else ' (done ' || {{ beijing_date('s.step_at') }} || ')' end,
                           '; ' order by s.step_deadline, s.step)),
         list_sort(list(distinct {'topic': s.evidence_topic, 'message_id': s.evidence_message_id,
                                  'record_index': s.evidence_record_index, 'rule_version': s.rule_version}))
@@ -135,17 +135,17 @@ incidents as (
         i.enterprise_uscc,
         i.region_code,
         [],
-        cast(timezone('Asia/Shanghai', i.incident_at) as date),
+        {{ beijing_date('i.incident_at') }},
         cast(null as decimal(18, 2)),
         i.deaths + i.injuries,
         format('Safety incident (安全生产事故) {}: {} {} on {}, {} dead, {} injured{}',
-               i.incident_id, i.severity, i.incident_type, cast(timezone('Asia/Shanghai', i.incident_at) as date),
+               i.incident_id, i.severity, i.incident_type, {{ beijing_date('i.incident_at') }},
                i.deaths, i.injuries, case when i.is_severe_weather then ', in severe weather' else '' end),
         [{'topic': i.kafka_topic, 'message_id': i.message_id, 'record_index': i.record_index,
           'rule_version': 'gigshield.safety_incident_alert.v1 (国务院令第493号 Art.3 grades)'}]
     from {{ ref('stg_emergency__safety_incidents') }} i
     where i.severity in ('{{ alerting_incident_severities | join("', '") }}')
-        and cast(timezone('Asia/Shanghai', i.incident_at) as date) <= {{ as_of_date() }}
+        and {{ beijing_date('i.incident_at') }} <= {{ as_of_date() }}
 ),
 
 cases as (

@@ -38,7 +38,7 @@ select respondent_uscc, null, 'unsatisfied_judgment', judgment_date,
 from {{ ref('int_court__unsatisfied_judgments') }}
 where judgment_date <= {{ as_of_date() }}
 union all
-select enterprise_uscc, null, 'safety_incident_' || severity, cast(timezone('Asia/Shanghai', incident_at) as date),
+select enterprise_uscc, null, 'safety_incident_' || severity, {{ beijing_date('incident_at') }},
        worker_key, deaths + injuries, 'gigshield.safety_incidents.v1 (应急管理 feed)', kafka_topic, message_id,
        record_index
 from {{ ref('stg_emergency__safety_incidents') }}

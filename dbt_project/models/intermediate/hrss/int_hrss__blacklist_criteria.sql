@@ -1,6 +1,6 @@
 -- Each order to pay that was still unpaid when its deadline passed, against the blacklist's
 -- criteria (人社部令第45号): arrears at the province's threshold for 拒不支付劳动报酬罪 (法释〔2013〕3号
--- Art.3: one worker for 3 months or more; or many workers in total), or a mass incident.
+-- Art.3: one worker owed a number of months' pay or more; or many workers in total), or a mass incident.
 -- listing_criterion is null for an order that meets none: the watch list's cases.
 with unpaid as (
     select
@@ -16,12 +16,13 @@ judged as (
     select
         *,
         -- Order data carries totals: "one worker" is judged on the average per worker.
-        months_unpaid >= 3 and arrears_at_deadline / nullif(workers_affected, 0) >= one_worker_threshold
+        u.months_unpaid >= {{ policy_parameter('blacklist_one_worker_min_months_unpaid', 'u.jurisdiction') }}
+            and u.arrears_at_deadline / nullif(u.workers_affected, 0) >= u.one_worker_threshold
             as meets_one_worker_threshold,
-        workers_affected >= many_workers_min_count and arrears_at_deadline >= many_workers_threshold
+        u.workers_affected >= u.many_workers_min_count and u.arrears_at_deadline >= u.many_workers_threshold
             as meets_many_workers_threshold
-    from unpaid
-    where arrears_at_deadline > 0
+    from unpaid u
+    where u.arrears_at_deadline > 0
 )
 
 select

@@ -51,7 +51,7 @@ select
     step,
     received_at,
     step_at,
-    cast(timezone('Asia/Shanghai', received_at) as date) + cast(allowed_days as integer) as step_deadline,
+    {{ beijing_date('received_at') }} + cast(allowed_days as integer) as step_deadline,
     'gigshield.complaint_sla.v1 (高人社发〔2022〕5号 (五); ref_policy_parameters)' as rule_version,
     evidence_topic,
     evidence_message_id,
@@ -62,5 +62,5 @@ from (
     {%- endfor %}
 ) d
 where allowed_days is not null
-    and coalesce(cast(timezone('Asia/Shanghai', step_at) as date), {{ as_of_date() }})
-        > cast(timezone('Asia/Shanghai', received_at) as date) + cast(allowed_days as integer)
+    and coalesce({{ beijing_date('step_at') }}, {{ as_of_date() }})
+        > {{ beijing_date('received_at') }} + cast(allowed_days as integer)

@@ -31,7 +31,7 @@ complaints as (
     select c.platform_uscc, r.jurisdiction, count(distinct c.complaint_id) as complaints
     from {{ ref('stg_hrss__complaint_events') }} c
     join {{ ref('ref_regions') }} r on r.region_code = c.region_code
-    where cast(timezone('Asia/Shanghai', c.event_at) as date) <= {{ as_of_date() }}
+    where {{ beijing_date('c.event_at') }} <= {{ as_of_date() }}
     group by all
 )
 
