@@ -13,7 +13,7 @@ import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import duckdb
 import pandas as pd
@@ -158,9 +158,10 @@ class ExpectMulticolumnValuesToSatisfySqlRule(MulticolumnMapExpectation):
     back pay: violation `amount_paid > amount_due AND NOT includes_back_pay`.
     column_list names the fields the condition reads."""
 
-    column_list: tuple | list
+    # GX declares list[str]; a tuple is accepted too (pydantic validates against this wider annotation).
+    column_list: tuple | list  # type: ignore[assignment]
     violation: str
-    ignore_row_if: str = "never"
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric = "multicolumn_values.satisfy_sql_rule"
     success_keys = ("violation", "mostly", "ignore_row_if")
     library_metadata: ClassVar[dict] = {"tags": ["gigshield", "consistency"], "contributors": ["gigshield"]}
@@ -189,9 +190,9 @@ class ExpectMulticolumnValuesToHaveStagesInTimeOrder(MulticolumnMapExpectation):
     stage of the same case (complaints: received ≤ accepted ≤ connected ≤ feedback ≤ closed).
     The later-stage record is the unexpected one."""
 
-    column_list: tuple | list
+    column_list: tuple | list  # type: ignore[assignment]  # as above
     stage_order: list[str]
-    ignore_row_if: str = "never"
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
     map_metric = "multicolumn_values.stages_in_time_order"
     success_keys = ("stage_order", "mostly", "ignore_row_if")
     library_metadata: ClassVar[dict] = {"tags": ["gigshield", "consistency"], "contributors": ["gigshield"]}

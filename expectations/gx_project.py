@@ -30,6 +30,7 @@ from great_expectations.core.expectation_validation_result import (
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.datasource.fluent import PandasDatasource
 
 DATASOURCE = "gigshield"
 # Unexpected row indexes are what quarantine needs; COMPLETE returns them all.
@@ -133,8 +134,9 @@ def _store_summaries_only(context: AbstractDataContext) -> None:
             value = summary_only(value)
         return original(key, value, **kwargs)
 
-    store.set = set_summary
-    store._gigshield_summaries_only = True
+    # GX has no hook for this: the instance's method is replaced, and marked so it is wrapped only once.
+    store.set = set_summary  # type: ignore[method-assign]
+    store._gigshield_summaries_only = True  # type: ignore[attr-defined]
 
 
 _SCRUBBED_MARK = ".summaries-only"  # results stored since the store was wrapped are summaries
@@ -198,6 +200,7 @@ def validate_frame(context: AbstractDataContext, suite: ExpectationSuite, frame:
 
 def _frame_batch_definition(context: AbstractDataContext, asset_name: str):
     source = context.data_sources.get(DATASOURCE)
+    assert isinstance(source, PandasDatasource)  # added by add_pandas (above)
     asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(asset_name)
     return next((b for b in asset.batch_definitions if b.name == "frame"), None) \
         or asset.add_batch_definition_whole_dataframe("frame")
@@ -224,6 +227,6 @@ def raised(result: ExpectationValidationResult) -> str | None:
 
 
 def failed_expectations(result: ExpectationSuiteValidationResult) -> list[str]:
-    from expectations.suites import expectation_label
+    from expectations.suites import expectation_label, result_config
 
-    return [expectation_label(r.expectation_config) for r in result.results if not r.success]
+    return [expectation_label(result_config(r)) for r in result.results if not r.success]

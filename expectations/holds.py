@@ -20,6 +20,7 @@ import duckdb
 
 from ingestion.config import Settings
 from ingestion.contracts import RAW_SCHEMA
+from ingestion.warehouse import one_row
 
 ACCEPTED = "accepted"
 
@@ -39,9 +40,9 @@ def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.da
         raise ValueError("accepting a held night needs a reason (it is kept in raw._validations)")
     con.execute("BEGIN TRANSACTION")
     try:
-        batches, rows = con.execute(
+        batches, rows = one_row(con,
             f"SELECT count(*), coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches "
-            "WHERE topic = ? AND logical_date = ? AND status = 'held'", [topic, logical_date]).fetchone()
+            "WHERE topic = ? AND logical_date = ? AND status = 'held'", [topic, logical_date])
         if not batches:
             raise LookupError(f"no held batches for {topic} on {logical_date}")
         validation_id = uuid.uuid4().hex

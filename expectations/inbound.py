@@ -40,6 +40,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 from great_expectations.core.expectation_suite import ExpectationSuite
+from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -52,8 +53,9 @@ from expectations.gx_project import (
     raised,
     validate_frame,
 )
-from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites
+from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites, result_config
 from ingestion.contracts import RAW_SCHEMA, Contract
+from ingestion.warehouse import one_row
 
 ROW_ID = "_row"  # the raw table's rowid, index of the validated frame
 VOLUME_HISTORY_NIGHTS = 7  # median of the last week's nights is the volume baseline
@@ -196,10 +198,10 @@ def _min_rows(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: 
     rowCount is a rule on the feed as a whole (an event feed may be quiet for a night): the
     night must bring what the released earlier nights lack. minVolumeRatio is a rule on the
     night: at least that share of the median of recent nights."""
-    released_before = con.execute(
+    released_before = one_row(con,
         f"""SELECT coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches WHERE topic = ?
             AND status IN ('released', 'accepted') AND logical_date IS DISTINCT FROM ?""",
-        [contract.topic, logical_date]).fetchone()[0]
+        [contract.topic, logical_date])[0]
     floor = max(0, contract.min_rows - released_before)
     if contract.min_volume_ratio is None or logical_date is None:
         return floor
@@ -214,8 +216,8 @@ def _min_rows(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: 
 
 
 def _operator_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: dt.date | None) -> bool:
-    return con.execute(f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = 'accepted' "
-                       "AND logical_date IS NOT DISTINCT FROM ?", [contract.topic, logical_date]).fetchone()[0]
+    return one_row(con, f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = 'accepted' "
+                       "AND logical_date IS NOT DISTINCT FROM ?", [contract.topic, logical_date])[0]
 
 
 @dataclass
@@ -276,6 +278,7 @@ def _isolate(context: AbstractDataContext, contract: Contract, config: Expectati
             except Exception as exc:  # noqa: BLE001
                 r, error = None, f"{type(exc).__name__}: {exc}"
             if error is None:
+                assert r is not None  # the probe ran
                 if not r.success:
                     for row in r.result.get("unexpected_index_list") or []:
                         if row in pending:
@@ -296,8 +299,9 @@ def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd
     suite = _suites(contract).records
     pending = set(pending_rows)
     verdicts = RecordVerdicts()
+    outcomes: list[tuple[ExpectationConfiguration, ExpectationValidationResult | None]]
     try:
-        outcomes = [(r.expectation_config, r) for r in validate_frame(
+        outcomes = [(result_config(r), r) for r in validate_frame(
             context, suite, frame, run_name=run_name, result_format=RECORD_RESULT_FORMAT).results]
     except Exception:  # the suite as a whole did not run: each expectation alone
         log.warning("%s: the records suite raised, validating expectation by expectation", contract.topic,

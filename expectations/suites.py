@@ -23,6 +23,7 @@ from typing import Any
 
 from datacontract.export.great_expectations_exporter import to_great_expectations
 from great_expectations.core.expectation_suite import ExpectationSuite
+from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 from great_expectations.expectations.expectation import (
     ColumnMapExpectation,
     ColumnPairMapExpectation,
@@ -91,7 +92,7 @@ def _domain_expectations(contract: Contract) -> list[dict[str, Any]]:
 def contract_expectations(contract: Contract) -> list[dict[str, Any]]:
     """Every expectation the contract implies, as GX expectation dicts."""
     odcs = contract.odcs()
-    schema = odcs.schema_[0].name if odcs.schema_ else contract.entity
+    schema = (odcs.schema_[0].name if odcs.schema_ else None) or contract.entity
     exported = json.loads(to_great_expectations(odcs, schema, engine="pandas"))["expectations"]
     for e in exported:
         if e["type"] == "expect_column_values_to_be_of_type":
@@ -106,6 +107,13 @@ def is_record_level(expectation: dict[str, Any]) -> bool:
         return False
     impl = get_expectation_impl(expectation["type"])
     return issubclass(impl, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
+
+
+def result_config(result: ExpectationValidationResult) -> ExpectationConfiguration:
+    """The expectation a result is for (GX types it optional; every result of a suite run has it)."""
+    if result.expectation_config is None:
+        raise ValueError(f"a validation result without its expectation: {result}")
+    return result.expectation_config
 
 
 def expectation_label(config: ExpectationConfiguration) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ingestion.config import PROJECT_ROOT, TIMEZONE_NAME
 
-
 # Telemetry off, whatever the caller's environment says: dbt's anonymous usage stats, astronomer-cosmos'
 # metrics (cosmos.settings: [cosmos] enable_telemetry, DO_NOT_TRACK, SCARF_NO_ANALYTICS), Scarf-based
 # analytics in general (SCARF_ANALYTICS) and Airflow's usage data collection (the [usage_data_collection]

@@ -187,7 +187,8 @@ class BatchWriter:
         if not messages:
             return EMPTY
         con = self.con
-        params = {"topic": self.contract.topic, "batch_id": batch_id, "now": dt.datetime.now(dt.UTC)}
+        now = dt.datetime.now(dt.UTC)
+        params = {"topic": self.contract.topic, "batch_id": batch_id, "now": now}
         con.register("_gs_batch", table if table is not None else arrow_batch(messages, self.verify))
         try:
             con.execute("BEGIN TRANSACTION")
@@ -197,7 +198,7 @@ class BatchWriter:
             con.execute(self._insert_raw_sql, params)
             self._quarantine(params)
             self._log_messages(batch_id)
-            self._advance_offsets(batch_id, params["now"])
+            self._advance_offsets(batch_id, now)
             counts = self._counts(len(messages))
             con.execute(
                 f"INSERT INTO {RAW_SCHEMA}._batches (batch_id, topic, cluster_id, logical_date, messages, "

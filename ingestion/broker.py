@@ -79,7 +79,7 @@ class EmbeddedBroker:
 
     def start(self, timeout_s: float = 15.0) -> EmbeddedBroker:
         url = f"tcp://{self.bootstrap}"
-        # the broker writes its log for as long as it runs: not closed here
+        # closed below, once the broker process has inherited it
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             [
@@ -93,7 +93,7 @@ class EmbeddedBroker:
             start_new_session=True,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
-        if log is not subprocess.DEVNULL:
+        if not isinstance(log, int):  # not subprocess.DEVNULL
             log.close()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -47,7 +47,7 @@ class Settings:
     development: bool = False
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("GIGSHIELD_DATA_DIR", PROJECT_ROOT / "data")).resolve()
         warehouse = Path(os.environ.get("GIGSHIELD_WAREHOUSE", data_dir / "warehouse.duckdb")).resolve()
         return cls(

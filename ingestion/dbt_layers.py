@@ -8,6 +8,8 @@ indirect selection "buildable" takes a test once all its parents are built or up
 
 from __future__ import annotations
 
+import itertools
+
 from airflow.models import BaseOperator
 
 from ingestion.config import DBT_PROJECT_DIR, TIMEZONE_NAME, Settings
@@ -50,6 +52,6 @@ def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
         )
         for layer, select in LAYERS
     ]
-    for upstream, downstream in zip(tasks, tasks[1:]):
+    for upstream, downstream in itertools.pairwise(tasks):
         upstream >> downstream
     return tasks

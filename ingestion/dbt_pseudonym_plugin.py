@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from ingestion.pseudonyms import pseudonym_key, pseudonymiser
 
@@ -32,7 +33,7 @@ def register(conn: duckdb.DuckDBPyConnection, key: bytes | None = None) -> None:
         return pa.array([one(value) for value in identifiers.to_pylist()], type=pa.string())
 
     conn.create_function(FUNCTION, gs_pseudonym, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                         type="arrow", null_handling="special", side_effects=False)
+                         type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
 
 
 class Plugin(BasePlugin):

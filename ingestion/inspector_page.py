@@ -22,7 +22,7 @@ from markupsafe import Markup
 from ingestion.config import Settings
 from ingestion.snapshots import connect
 from ingestion.svg_charts import line, stacked_bars
-from ingestion.warehouse import rows_as_dicts
+from ingestion.warehouse import one_row, rows_as_dicts
 
 # The night's cases for inspectors (marts.fct_inspectorate_alerts), critical first. The SLA columns are
 # days counted from the night the alert outbox first raises a case: the page shows them where no alert
@@ -80,7 +80,7 @@ def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
                         TREND_COLOUR, "unpaid ¥ 欠付金额") if trend else None,
     }
     # A night published before any alert was raised has no outbox: every case shows its SLA days.
-    has_outbox = con.execute(HAS_OUTBOX).fetchone()[0]
+    has_outbox = one_row(con, HAS_OUTBOX)[0]
     sent = {a["case_key"]: a for a in rows_as_dicts(con, SENT, {"day": day})} if has_outbox else {}
     return _templates.get_template("inspector_page.html.j2").render(
         day=day, charts=charts, alerts=rows_as_dicts(con, ALERTS), sent=sent, steps=STEPS,

@@ -126,8 +126,8 @@ def render(feeds: Mapping[str, Contract] | None = None) -> str:
     by_resource: dict[tuple[str, str, str, str], list[str]] = {}
     for acl in acls(feeds):
         by_resource.setdefault((acl.principal, acl.resource_type, acl.resource, acl.pattern), []).append(acl.operation)
-    for (principal, kind, resource, pattern), operations in by_resource.items():
-        grouped.setdefault((principal, tuple(sorted(operations)), kind, pattern), []).append(resource)
+    for (principal, kind, resource, pattern), resource_operations in by_resource.items():
+        grouped.setdefault((principal, tuple(sorted(resource_operations)), kind, pattern), []).append(resource)
     for (principal, operations, kind, pattern), resources in sorted(grouped.items()):
         options = [f"--operation {op}" for op in operations]
         if pattern != "literal":

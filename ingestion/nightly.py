@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
+from dbt.contracts.results import RunExecutionResult
 
 from ingestion.config import BEIJING, Settings
 from ingestion.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
@@ -15,7 +16,7 @@ from ingestion.dbt_invoke import invoke_dbt
 from ingestion.file_modes import restrict_sensitive_files
 from ingestion.loader import ingest
 from ingestion.operator_alerts import notify_operator_of_data
-from ingestion.warehouse import ensure_raw_tables
+from ingestion.warehouse import ensure_raw_tables, one_row
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,9 @@ def dbt_build(settings: Settings | None = None, select: str | None = None, as_of
         command += ["--select", select, "--indirect-selection", "cautious"]
     if full_refresh:
         command.append("--full-refresh")
-    result = invoke_dbt(settings, command, settings.data_dir / "dbt", as_of)
-    return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.result]
+    result = invoke_dbt(settings, command, settings.data_dir / "dbt", as_of).result
+    assert isinstance(result, RunExecutionResult)  # what dbt build returns
+    return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.results]
 
 
 def outbound_datasets() -> list[str]:
@@ -132,13 +134,13 @@ def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = []
         for topic, contract in sorted(default_contracts().items()):
-            loaded = con.execute(f"SELECT count(*) FROM {contract.qualified_table}").fetchone()[0]
-            quarantined, redelivered, status = con.execute(
+            loaded = one_row(con, f"SELECT count(*) FROM {contract.qualified_table}")[0]
+            quarantined, redelivered, status = one_row(con,
                 f"SELECT (SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE topic = $t),"
                 f" (SELECT coalesce(sum(redelivered_messages), 0) FROM {RAW_SCHEMA}._batches WHERE topic = $t),"
                 f" (SELECT coalesce(string_agg(DISTINCT status, ','), '-') FROM {RAW_SCHEMA}._batches"
                 f"  WHERE topic = $t AND logical_date = $d)",
-                {"t": topic, "d": day}).fetchone()
+                {"t": topic, "d": day})
             rows.append((topic, loaded, quarantined, redelivered, status))
         return rows
 
@@ -146,8 +148,8 @@ def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int
 def publication_summary(warehouse: Path, day: dt.date) -> list[tuple[str, str, int, str | None]]:
     """Per outbound dataset: the latest publication attempt for the day (status, rows, file)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
-                           "AND table_name = 'publications'").fetchone()[0]:
+        if not one_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
+                           "AND table_name = 'publications'")[0]:
             return []
         return con.execute("""SELECT dataset, arg_max(status, recorded_at), arg_max(rows, recorded_at),
                                      arg_max(path, recorded_at)

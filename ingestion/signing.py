@@ -94,7 +94,7 @@ class KeyRegistry:
     trust_development_keys: bool = False
 
     @classmethod
-    def load(cls, path: Path | None = None, trust_development_keys: bool | None = None) -> "KeyRegistry":
+    def load(cls, path: Path | None = None, trust_development_keys: bool | None = None) -> KeyRegistry:
         path = path or Path(os.environ.get(KEYS_ENV) or DEFAULT_KEYS_FILE)
         if trust_development_keys is None:
             trust_development_keys = Settings.from_env().development

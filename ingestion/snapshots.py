@@ -40,6 +40,7 @@ import duckdb
 
 from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.dbt_invoke import invoke_dbt
+from ingestion.warehouse import one_row
 
 ANALYST_SCHEMAS = ("staging", "intermediate", "marts", "reference", "audit", "alerts")  # everything but raw
 # Where each alert went (a webhook URL may carry a token), attempts and errors, and the wall-clock time a
@@ -109,7 +110,7 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
         raise FileNotFoundError(f"no warehouse at {warehouse}: build a night before publishing it")
     target.unlink(missing_ok=True)
     with duckdb.connect(str(warehouse)) as con:  # the DAG's writer has finished: this step is the only user
-        source = _ident(con.execute("SELECT current_database()").fetchone()[0])
+        source = _ident(one_row(con, "SELECT current_database()")[0])
         con.execute(f"ATTACH {_literal(str(target))} AS snapshot")
         try:
             con.begin()

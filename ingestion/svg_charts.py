@@ -35,7 +35,7 @@ def _axis(top_value: float, label: str) -> list[str]:
 
 
 def _fmt(value: Number) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:,.2f}"
+    return f"{value:,.0f}" if abs(float(value)) >= 10 or value == int(value) else f"{value:,.2f}"
 
 
 def _scale_top(largest: float) -> float:
@@ -61,7 +61,7 @@ def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, str
     slot = plot_w / max(len(categories), 1)
     body = _axis(top, y_label)
     for i, category in enumerate(categories):
-        x, base = LEFT + slot * i + slot * 0.2, HEIGHT - BOTTOM
+        x, base = LEFT + slot * i + slot * 0.2, float(HEIGHT - BOTTOM)
         for name, colour in series.items():
             value = values.get((category, name), 0)
             if not value:

@@ -128,6 +128,15 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contracts: Iterable[Contra
         con.execute(raw_table_ddl(contract))
 
 
+def one_row(con: duckdb.DuckDBPyConnection, query: str, params: object = None) -> tuple[Any, ...]:
+    """The row of a query that returns exactly one (an aggregate, or a row that must exist); `params` as duckdb
+    takes them. A LookupError if there is none."""
+    row = con.execute(query, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"no row for: {query}")
+    return row
+
+
 def rows_as_dicts(con: duckdb.DuckDBPyConnection, query: str, params: object = None) -> list[dict[str, Any]]:
     """A query's rows as {column: value}; `params` as duckdb takes them (a list, or a dict for $names)."""
     cursor = con.execute(query, params or [])

@@ -32,7 +32,7 @@ def alert_contract() -> Contract:
 @cache
 def _validator() -> Draft7Validator:
     contract = alert_contract()
-    schema = to_jsonschema(contract.entity, contract.odcs().schema_[0])
+    schema = to_jsonschema(contract.entity, (contract.odcs().schema_ or [])[0])
     return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
 
 

@@ -26,6 +26,7 @@ import duckdb
 
 from ingestion.alerts.channels import SEND_ERRORS, Sender
 from ingestion.alerts.outbox import DDL
+from ingestion.warehouse import one_row
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], 
     con.execute(DDL)
     delivered, errors = 0, []
     waiting: set[tuple[str, str]] = set()  # (alert_id, channel) with an earlier revision still pending
+    error: str | None  # None: delivered
     for message_id, channel, destination, alert_id, stored in con.execute(PENDING).fetchall():
         if (alert_id, channel) in waiting:
             continue
@@ -105,5 +107,5 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], 
         else:
             waiting.add((alert_id, channel))
             errors.append(f"{message_id} via {channel} to {destination}: {error}")
-    pending = con.execute("SELECT count(*) FROM alerts.deliveries WHERE status = 'pending'").fetchone()[0]
+    pending = one_row(con, "SELECT count(*) FROM alerts.deliveries WHERE status = 'pending'")[0]
     return DeliveryResult(delivered, pending, tuple(errors))

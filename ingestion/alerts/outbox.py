@@ -27,7 +27,7 @@ import duckdb
 
 from ingestion.alerts.contract import alert_contract, check_message
 from ingestion.alerts.settings import AlertSettings
-from ingestion.warehouse import rows_as_dicts
+from ingestion.warehouse import one_row, rows_as_dicts
 
 CASES_TABLE = "marts.fct_inspectorate_alerts"
 # alert_id = uuid5(namespace, '<case_key>@<first night>'): a rerun finds the same id; a case that comes
@@ -117,7 +117,7 @@ def _record(con: duckdb.DuckDBPyConnection, message: dict[str, Any], day: dt.dat
 
 
 def _check_night(con: duckdb.DuckDBPyConnection, day: dt.date) -> list[dict[str, Any]]:
-    latest = con.execute("SELECT max(logical_date) FROM alerts.nights").fetchone()[0]
+    latest = one_row(con, "SELECT max(logical_date) FROM alerts.nights")[0]
     if latest is not None and day < latest:
         raise AlertStateAhead(f"alerts were raised up to {latest}; raising {day} again would undo later nights")
     cases = rows_as_dicts(con, f"SELECT * FROM {CASES_TABLE} ORDER BY case_key")
@@ -155,8 +155,8 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, day: dt.date, settings: AlertSe
             else:
                 counts["unchanged"] += 1
         for alert in open_alerts.values():  # cases gone tonight
-            last = json.loads(con.execute("SELECT message FROM alerts.alert_revisions WHERE alert_id = ? "
-                                          "AND revision = ?", [alert["alert_id"], alert["revision"]]).fetchone()[0])
+            last = json.loads(one_row(con, "SELECT message FROM alerts.alert_revisions WHERE alert_id = ? "
+                                          "AND revision = ?", [alert["alert_id"], alert["revision"]])[0])
             revision = alert["revision"] + 1
             _record(con, closing_message(last, revision, day), day, settings, topic)
             con.execute("UPDATE alerts.alert_state SET status = 'closed', revision = ?, last_updated_on = ?, "

@@ -315,7 +315,7 @@ def inspection_orders(ctx: DayContext, out: DayOutput) -> None:
                     "region_code": ent.region.code, "issued_date": iso(issued), "payment_deadline": iso(deadline),
                     "workers_affected": workers, "months_unpaid": months, "amount_ordered": amount,
                     "written_commitment_date": None, "mass_incident": rng.random() < 0.05}
-            updates = [(issued, "open", 0.0, None)]
+            updates: list[tuple[dt.date, str, float, dt.date | None]] = [(issued, "open", 0.0, None)]
             updates.append((paid_on, "complied", amount, paid_on) if complied
                            else (deadline + dt.timedelta(days=1), "overdue", 0.0, None))
             for when, status, paid, paid_date in updates:
