@@ -35,3 +35,38 @@ test: env system-deps
 
 bench: env
 	$(BIN)/python bench/ingest $(ARGS)
+
+# Checks on every change (issue 12, item 5; .ci/run and .pre-commit-config.yaml run the same commands).
+#   make lint        ruff check, ruff format --check, mypy, sqlfluff lint (changes nothing)
+#   make fmt         rewrite what the tools can: ruff format, ruff check --fix, sqlfluff fix
+#   make typecheck   mypy alone (its files and settings are in pyproject.toml)
+# sqlfluff's dbt templater compiles the project, which loads ingestion.dbt_pseudonym_plugin: the
+# development key and a scratch warehouse, never the operator's.
+SQLFLUFF := env -u GIGSHIELD_PSEUDONYM_KEY PYTHONPATH=$(CURDIR) GIGSHIELD_ENV=development \
+	GIGSHIELD_WAREHOUSE=$(CURDIR)/.cache/sqlfluff/warehouse.duckdb $(BIN)/sqlfluff
+SQL_MODELS := dbt_project/models
+
+.PHONY: lint fmt typecheck sqlfluff-lint
+
+lint: env ## the checks on every change: ruff check, ruff format --check, mypy, sqlfluff lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(MAKE) --no-print-directory sqlfluff-lint
+
+sqlfluff-lint: env ## sqlfluff lint of the dbt models alone (dbt templater)
+	@mkdir -p .cache/sqlfluff
+	$(SQLFLUFF) lint $(SQL_MODELS)
+
+fmt: env ## rewrite what the tools can fix: ruff format, ruff check --fix, sqlfluff fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	@mkdir -p .cache/sqlfluff
+	$(SQLFLUFF) fix $(SQL_MODELS)
+
+typecheck: env ## mypy alone
+	$(BIN)/mypy
+
+help: ## list the targets (a target's `## ` comment is its line here)
+	@awk '/^[a-zA-Z][a-zA-Z_-]*:([^=]|$$)/ { name = substr($$0, 1, index($$0, ":") - 1); desc = ""; \
+	  if (match($$0, /## .*/)) desc = substr($$0, RSTART + 3); printf "  make %-14s %s\n", name, desc }' $(MAKEFILE_LIST)

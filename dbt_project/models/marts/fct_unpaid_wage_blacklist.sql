@@ -13,7 +13,8 @@ dated as (
         *,
         -- Assumption: notice on the first working day after the deadline passed unpaid.
         {{ add_working_days('c.payment_deadline', 1) }} as notice_date,
-        {{ add_working_days('c.payment_deadline', policy_parameter('blacklist_decision_working_days', 'c.jurisdiction')) }}
+        {{ add_working_days('c.payment_deadline',
+                            policy_parameter('blacklist_decision_working_days', 'c.jurisdiction')) }}
             as decision_date
     from candidates c
 ),
@@ -49,7 +50,8 @@ removal as (
         case when not coalesce(l.paid_before_decision, false) and l.written_commitment_date is not null
                   and n.first_new_order_date is null
              then cast(greatest(l.paid_in_full_date, l.decision_date)
-                       + to_months(cast({{ policy_parameter('blacklist_early_removal_months', 'l.jurisdiction') }} as integer))
+                       + to_months(cast(
+                           {{ policy_parameter('blacklist_early_removal_months', 'l.jurisdiction') }} as integer))
                        as date)
         end as early_removal_eligible_from
     from lifecycle l
@@ -74,7 +76,8 @@ select
     l.payment_deadline,
     l.notice_date,
     l.objection_deadline,
-    {{ add_working_days('l.objection_deadline', policy_parameter('blacklist_verification_working_days', 'l.jurisdiction')) }}
+    {{ add_working_days('l.objection_deadline',
+                        policy_parameter('blacklist_verification_working_days', 'l.jurisdiction')) }}
         as verification_deadline,
     l.decision_date,
     case when not l.paid_before_decision or l.paid_before_decision is null then l.decision_date end as listed_from,
@@ -90,7 +93,9 @@ select
         when {{ as_of_date() }} <= l.objection_deadline then 'notified'
         when {{ as_of_date() }} < l.decision_date then 'under_review'
         when {{ as_of_date() }} < l.listed_until then 'listed'
-        when {{ as_of_date() }} <= {{ add_working_days('l.listed_until', policy_parameter('blacklist_delisting_working_days', 'l.jurisdiction')) }}
+        when {{ as_of_date() }} <= {{ add_working_days('l.listed_until',
+                                                       policy_parameter('blacklist_delisting_working_days',
+                                                                        'l.jurisdiction')) }}
             then 'awaiting_delisting'
         else 'delisted'
     end as listing_status,

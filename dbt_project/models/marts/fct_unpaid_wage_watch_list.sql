@@ -14,7 +14,8 @@ select
     c.amount_outstanding,
     c.payment_deadline,
     cast(c.payment_deadline
-        + to_years(cast({{ policy_parameter('watch_list_years', 'c.jurisdiction') }} as integer)) as date) as watch_until,
+        + to_years(cast({{ policy_parameter('watch_list_years', 'c.jurisdiction') }} as integer))
+        as date) as watch_until,
     {{ as_of_date() }} as as_of_date,
     'gigshield.watch_list.v1 (configurable pre-blacklist stage; ref_policy_parameters.watch_list_years)'
         as rule_version,

@@ -4,7 +4,9 @@
 with latest as (
     select *
     from {{ ref('stg_court__cases') }}
-    qualify row_number() over (partition by case_number order by updated_at desc, kafka_partition desc, kafka_offset desc) = 1
+    qualify row_number() over (
+        partition by case_number order by updated_at desc, kafka_partition desc, kafka_offset desc
+    ) = 1
 )
 
 select

@@ -3,7 +3,9 @@
 with latest as (
     select *
     from {{ ref('stg_hrss__inspection_orders') }}
-    qualify row_number() over (partition by order_id order by updated_at desc, kafka_partition desc, kafka_offset desc) = 1
+    qualify row_number() over (
+        partition by order_id order by updated_at desc, kafka_partition desc, kafka_offset desc
+    ) = 1
 )
 
 select
