@@ -1,14 +1,15 @@
 # Two commands on a fresh machine (only Python 3.11, make and bash needed):
 #   make nightly   create the environment from uv.lock, run one nightly sync on the embedded stack
 #   make test      create the environment, run the test suite
+# `make help` lists the targets; `make test-fast` is the suite without the whole-DAG (e2e) tests.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml expectations/docs_assets.py 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: env system-deps nightly test bench
+.PHONY: help env system-deps nightly test test-fast bench
 
-env: $(SYNCED)
+env: $(SYNCED) ## create the environment from uv.lock (the other targets do it first)
 
 # The environment, exactly as locked (uv itself is a locked dev dependency, bootstrapped by pip),
 # and the pinned npm packages GX Data Docs load (expectations/docs_assets.py).
@@ -21,19 +22,23 @@ $(SYNCED): pyproject.toml uv.lock expectations/docs_assets.py
 # Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed),
 # chromium renders the Data Docs and the contract catalog headless.
 DEBIAN_TEST_PACKAGES := docker-compose chromium
-system-deps:
+system-deps: ## install the Debian packages the tests use (docker-compose, chromium; as root)
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "install the Debian packages$$missing for the tests"; exit 1; fi; fi
 
-nightly: env
+nightly: env ## run one nightly sync on the embedded stack (DATE=YYYY-MM-DD, ARGS=...)
 	GIGSHIELD_ENV=$${GIGSHIELD_ENV:-development} $(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
 
-test: env system-deps
+test: env system-deps ## run the whole test suite, what CI runs (PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: env
+# Every test is marked unit, integration or e2e (pyproject.toml); e2e are the whole-DAG runs.
+test-fast: env system-deps ## the test suite without the e2e (whole-DAG) tests, for developers
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+bench: env ## run the ingestion benchmark (ARGS=...)
 	$(BIN)/python bench/ingest $(ARGS)
 
 # Checks on every change (issue 12, item 5; .ci/run and .pre-commit-config.yaml run the same commands).
@@ -66,6 +71,10 @@ fmt: env ## rewrite what the tools can fix: ruff format, ruff check --fix, sqlfl
 
 typecheck: env ## mypy alone
 	$(BIN)/mypy
+
+help: ## list the targets (a target's `## ` comment is its line here)
+	@awk '/^[a-zA-Z][a-zA-Z_-]*:([^=]|$$)/ { name = substr($$0, 1, index($$0, ":") - 1); desc = ""; \
+	  if (match($$0, /## .*/)) desc = substr($$0, RSTART + 3); printf "  make %-14s %s\n", name, desc }' $(MAKEFILE_LIST)
 
 help: ## list the targets (a target's `## ` comment is its line here)
 	@awk '/^[a-zA-Z][a-zA-Z_-]*:([^=]|$$)/ { name = substr($$0, 1, index($$0, ":") - 1); desc = ""; \

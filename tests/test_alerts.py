@@ -15,12 +15,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import email
 import json
 import threading
 from collections.abc import Iterator
-from email import policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +39,9 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import load_and_validate, own_feeds
-from tests.test_credit import order
+from tests.support import Inbox, Webhook, load_and_validate, order, own_feeds
+
+pytestmark = pytest.mark.integration
 
 N1, N2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
 GAOQING = "370322"  # 高青县: 当日受理、次日对接、3日反馈 (ref_policy_parameters complaint_*_days)
@@ -131,44 +129,7 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
         "incident": "safety_incident:I-1"})
 
 
-# --- the receiving ends ------------------------------------------------------------------------
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-class Webhook:
-    """A local HTTP endpoint that answers 503 while `failures_left` > 0, then 200, and keeps what it accepted."""
-
-    def __init__(self) -> None:
-        self.failures_left, self.calls, self.received = 0, 0, []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                hook.calls += 1
-                failing = hook.failures_left > 0
-                if failing:
-                    hook.failures_left -= 1
-                else:
-                    hook.received.append(body)
-                self.send_response(503 if failing else 200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-
+# --- what the alert topic received -------------------------------------------------------------
 
 def kafka_marks(bootstrap: str) -> dict[TopicPartition, int]:
     """Current end offsets of the alert topic (empty before it exists)."""

@@ -22,6 +22,8 @@ from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.file_modes import restrict_file, restrict_sensitive_files
 from ingestion.snapshots import ANALYST_CONFIG, connect, copy_night, csv_cell, snapshot_path
 
+pytestmark = pytest.mark.integration
+
 DAY = dt.date(2026, 11, 24)
 HYPERLINK = '=HYPERLINK("http://x","y")'
 NAMES = [HYPERLINK, "+86 cmd", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", "平台甲 ltd", "a=b"]

@@ -9,9 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from kafka import KafkaAdminClient
 
 from ingestion.broker import EmbeddedBroker, kafka_bootstrap
+
+pytestmark = pytest.mark.integration
 
 
 def test_embedded_broker_answers_and_stops_cleanly():

@@ -17,6 +17,8 @@ from datacontract.data_contract import DataContract
 
 from ingestion.config import CONTRACTS_DIR, PROJECT_ROOT
 
+pytestmark = pytest.mark.unit
+
 CONTRACT_FILES = sorted(p.relative_to(PROJECT_ROOT) for p in CONTRACTS_DIR.rglob("*.odcs.yaml"))
 
 

@@ -9,6 +9,8 @@ from ingestion import dbt_sources
 from ingestion.config import CONTRACTS_DIR
 from ingestion.contracts import default_contracts, outbound_contracts
 
+pytestmark = pytest.mark.unit
+
 FEEDS = sorted(default_contracts())
 OUTBOUND = sorted(outbound_contracts())
 

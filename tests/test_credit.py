@@ -19,28 +19,9 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import load_and_validate
+from tests.support import AS_OF, load_and_validate, order, penalty
 
-AS_OF = dt.date(2026, 11, 24)
-HUNAN_REGION = "430102"  # 芙蓉区, 长沙市: Hunan thresholds ¥6,000 / ¥40,000 (ref_wage_crime_thresholds)
-
-
-def order(order_id: str, uscc: str, amount: str, **changes: object) -> dict[str, object]:
-    record: dict[str, object] = {
-        "record_id": f"{order_id}:1", "order_id": order_id, "enterprise_uscc": uscc, "region_code": HUNAN_REGION,
-        "issued_date": "2026-09-10", "payment_deadline": "2026-09-25",  # a Friday, just before National Day
-        "workers_affected": 12, "months_unpaid": 3, "amount_ordered": amount, "amount_paid": "0.00",
-        "paid_in_full_date": None, "written_commitment_date": None, "mass_incident": False, "status": "overdue",
-        "updated_at": "2026-11-20T10:00:00+08:00",
-    }
-    record.update(changes)
-    return record
-
-
-def penalty(n: int, uscc: str, authority: str, category: str) -> dict[str, object]:
-    return {"penalty_id": f"P{n}", "uscc": uscc, "authority": authority, "decision_no": f"罚字〔2026〕{n}号",
-            "decision_date": "2026-06-01", "category": category, "fine_amount": "5000.00", "description": None}
-
+pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def credit(broker, tmp_path, feeds, monkeypatch):

@@ -15,6 +15,8 @@ import yaml
 from ingestion.config import PROJECT_ROOT
 from ingestion.kafka_acls import LOADER, agencies, password_variable
 
+pytestmark = pytest.mark.integration
+
 SECRETS = {
     "GIGSHIELD_PSEUDONYM_KEY": "k", "POSTGRES_PASSWORD": "p", "AIRFLOW_JWT_SECRET": "j",
     "AIRFLOW_ADMIN_PASSWORD": "a", "KAFKA_ADVERTISED_HOST": "kafka.gigshield.example",

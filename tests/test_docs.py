@@ -6,13 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
 from expectations.docs import build_contract_catalog, build_data_docs
 from expectations.gx_project import open_context, validate_frame
@@ -22,26 +20,11 @@ from ingestion.contracts import default_contracts, outbound_contracts
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
-from tests.conftest import load_and_validate
+from tests.support import load_and_validate, rendered_dom
+
+pytestmark = pytest.mark.integration
 
 REGISTRY, LEDGER = "samr.enterprise.v1", "hrss.employment_ledger.v1"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def chromium(*args: str) -> str:
-    """Run headless Chromium with `args`; returns what it printed."""
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert binary, "Debian chromium is needed (make system-deps installs it)"
-    done = subprocess.run([binary, *CHROMIUM_FLAGS, *args], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def rendered_dom(page: Path) -> str:
-    """The page's DOM after Chromium has loaded it and run its scripts."""
-    return chromium("--virtual-time-budget=5000", "--dump-dom", page.as_uri())
-
-
 def test_data_docs_show_the_latest_validation_results(tmp_path):
     context = open_context(tmp_path)
     contract = default_contracts()["samr.penalty.v1"]

@@ -16,6 +16,8 @@ from ingestion import dbt_sources
 from ingestion.config import CONTRACTS_DIR
 from ingestion.contracts import Contract, load_contracts
 
+pytestmark = pytest.mark.integration
+
 WAGE = "hrss.wage_payment.v1"
 
 

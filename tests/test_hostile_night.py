@@ -40,9 +40,16 @@ from ingestion.synthetic import publish_window
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
-from tests.conftest import TEST_PSEUDONYM_KEY, envelope, publish, publish_signed_as
-from tests.test_alerts import Inbox, Webhook
-from tests.test_credit import HUNAN_REGION, order
+from tests.support import (
+    HUNAN_REGION,
+    TEST_PSEUDONYM_KEY,
+    Inbox,
+    Webhook,
+    envelope,
+    order,
+    publish,
+    publish_signed_as,
+)
 
 DAY = dt.date(2026, 11, 24)
 SEED, WORKERS = 11, 150
@@ -180,6 +187,7 @@ def _reasons(night: Night, topic: str, message_id_like: str = "%") -> list[str]:
         message_id_like.replace("%", ".*"), mid)]
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(1800)
 def test_every_bad_item_is_quarantined_with_its_reason(night):
     wages, complaints = "hrss.wage_payment.v1", "hrss.complaint_event.v1"
@@ -205,6 +213,7 @@ def test_every_bad_item_is_quarantined_with_its_reason(night):
         assert sorted(shared) == [("court.case.v1",), ("samr.penalty.v1",)]  # ids are scoped to their topic
 
 
+@pytest.mark.e2e
 def test_counts_reconcile_per_topic(night):
     with duckdb.connect(str(night.data / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute("""
@@ -219,6 +228,7 @@ def test_counts_reconcile_per_topic(night):
         assert batch_loaded == loaded[topic] and quarantined == quarantine_rows, topic
 
 
+@pytest.mark.e2e
 def test_every_alert_is_delivered_on_every_channel(night):
     with duckdb.connect(str(night.data / "warehouse.duckdb"), read_only=True) as con:
         deliveries = con.execute("SELECT channel, status, count(*) FROM alerts.deliveries GROUP BY ALL").fetchall()
@@ -234,6 +244,7 @@ def test_every_alert_is_delivered_on_every_channel(night):
     assert len(night.webhook.received) == sum(n for channel, _, n in deliveries if channel == "webhook")
 
 
+@pytest.mark.e2e
 def test_the_analysts_csv_is_safe(night):
     sql = "SELECT enterprise_name, uscc FROM marts.dim_enterprise WHERE uscc IN ({})".format(
         ", ".join(f"'{r['uscc']}'" for r in night.registry.values()))
@@ -250,6 +261,7 @@ def _env(night: Night) -> dict[str, str]:
     return {**os.environ, "GIGSHIELD_DATA_DIR": str(night.data)}
 
 
+@pytest.mark.e2e
 def test_the_all_digit_uscc_is_published_and_not_mistaken_for_a_bank_account(night):
     published = sorted((night.data / "published").glob(f"*/{DAY}/*.parquet"))
     found = {p.stem for p in published if ALL_DIGIT_USCC in set(_texts_of(p))}
@@ -291,6 +303,7 @@ def _texts_of(path: Path) -> Iterator[str]:
         yield path.read_bytes().decode("utf-8", errors="replace")
 
 
+@pytest.mark.e2e
 def test_no_output_holds_the_pseudonym_key_or_a_raw_identifier(night):
     files = [p for root in (night.data, night.airflow_home) for p in root.rglob("*")
              if p.is_file() and not (p.parent == night.data and p.name in WAREHOUSE_FILES)]
@@ -306,6 +319,7 @@ def test_no_output_holds_the_pseudonym_key_or_a_raw_identifier(night):
     assert modes and all(mode == 0o600 for mode in modes.values()), modes
 
 
+@pytest.mark.integration  # refused before the DAG starts
 def test_the_job_refuses_a_missing_or_development_key_outside_development(tmp_path):
     base = {k: v for k, v in os.environ.items() if k not in ("GIGSHIELD_PSEUDONYM_KEY", "GIGSHIELD_ENV")}
     base["GIGSHIELD_DATA_DIR"] = str(tmp_path)

@@ -26,7 +26,9 @@ from ingestion.nightly import dbt_build
 from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
-from tests.conftest import load_and_validate, send
+from tests.support import load_and_validate, send
+
+pytestmark = pytest.mark.integration
 
 DAY = dt.date(2026, 11, 22)
 ENTERPRISE, LEDGER, WAGE, COMPLAINT = ("samr.enterprise.v1", "hrss.employment_ledger.v1",

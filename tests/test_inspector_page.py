@@ -24,8 +24,9 @@ from ingestion.alerts.nightly import raise_alerts
 from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.inspector_page import STEPS, render_inspector_page
 from ingestion.snapshots import connect, publish_snapshot, snapshot_path
-from tests.nights import AS_OF, build_night
-from tests.test_docs import chromium, rendered_dom
+from tests.support import AS_OF, chromium, copy_built_night, rendered_dom
+
+pytestmark = pytest.mark.integration
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 WINDOW = (1280, 2400)
@@ -59,11 +60,11 @@ NETWORK = re.compile(r"https?:|<(script|link|img|iframe|object|embed)\b|\b(src|h
 
 
 @pytest.fixture(scope="module")
-def night(broker, tmp_path_factory) -> Settings:
+def night(built_night, tmp_path_factory) -> Settings:
     """A built night with its alerts raised (the outbox only: nothing is delivered), published as the
-    snapshot the page reads."""
+    snapshot the page reads (a copy of the session's built night: this writes to it)."""
     with pytest.MonkeyPatch.context() as mp:
-        settings = build_night(broker, tmp_path_factory.mktemp("night"), mp)
+        settings = copy_built_night(built_night, tmp_path_factory.mktemp("night"), mp)
         raise_alerts(AS_OF, settings)
         publish_snapshot(AS_OF, settings)
         yield settings

@@ -27,6 +27,8 @@ from ingestion.kafka_acls import (
 )
 from ingestion.kafka_security import KafkaSecurityError, kafka_client_options
 
+pytestmark = pytest.mark.integration
+
 CLIENT_OPERATIONS = {"Read", "Write", "Describe"}
 
 

@@ -21,7 +21,9 @@ from ingestion.config import PROJECT_ROOT
 from ingestion.contracts import default_contracts
 from ingestion.loader import ingest
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import create_topic, envelope, publish, sample_record
+from tests.support import create_topic, envelope, publish, sample_record
+
+pytestmark = pytest.mark.integration
 
 BASE = default_contracts()["hrss.wage_payment.v1"]
 

@@ -32,6 +32,7 @@ STAGING = {
 }
 
 
+@pytest.mark.integration  # imports the DAG, runs nothing
 def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatch, tmp_path):
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     from airflow.dag_processing.dagbag import DagBag
@@ -96,6 +97,7 @@ def night_outputs(data: Path, day: str) -> dict[str, object]:
     }
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(2700)  # four DAG runs of ~5 minutes each on two cores
 def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothing(isolated_job, capsys):
     """Three nights through `airflow dags test` (DAG.test()) on the embedded broker, then the last again."""
@@ -175,6 +177,7 @@ def recovered_violations(warehouse) -> dict[str, set[tuple[str, str, str]]]:
         return {kind: set(con.execute(sql).fetchall()) for kind, sql in RULE_QUERIES.items()}
 
 
+@pytest.mark.unit
 def test_a_failed_task_alerts_the_operator(monkeypatch, tmp_path):
     from types import SimpleNamespace
 

@@ -11,6 +11,8 @@ import pytest
 
 from ingestion.run_nightly import EX_TEMPFAIL, LOCK_NAME, NightlyRunning, nightly_lock
 
+pytestmark = pytest.mark.integration
+
 HOLD = ("import sys, time, pathlib; from ingestion.run_nightly import nightly_lock\n"
         "with nightly_lock(pathlib.Path(sys.argv[1])):\n"
         "    print('locked', flush=True); time.sleep(120)\n")

@@ -26,7 +26,9 @@ from ingestion.pseudonyms import (
     pseudonymiser,
     recipient_pseudonym,
 )
-from tests.conftest import TEST_PSEUDONYM_KEY
+from tests.support import TEST_PSEUDONYM_KEY
+
+pytestmark = pytest.mark.unit
 
 STRONG = secrets.token_urlsafe(48)
 SHORT = "s3cret-but-short-" + secrets.token_hex(4)  # 25 bytes

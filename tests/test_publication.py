@@ -17,6 +17,8 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 
+pytestmark = pytest.mark.integration
+
 DAY = dt.date(2026, 11, 22)
 DIM, FCT = "gigshield.dim_enterprise.v1", "gigshield.fct_wage_payments.v1"
 KEY = "a" * 64

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 
 import chinese_calendar
+import pytest
 
 from ingestion import calendar_seed
 from ingestion.config import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.unit
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 

@@ -22,8 +22,9 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.conftest import load_and_validate
-from tests.test_credit import AS_OF, order
+from tests.support import AS_OF, load_and_validate, order
+
+pytestmark = pytest.mark.integration
 
 AGENCIES = {"hrss", "transport", "samr", "emergency", "nhsa", "courts", "unions", "credit_platform"}
 SHARED = sorted(d for d in outbound_contracts() if d.startswith("gigshield.share."))

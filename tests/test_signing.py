@@ -22,7 +22,9 @@ from ingestion.loader import ingest
 from ingestion.signing import KEY_ID_HEADER, SIGNATURE_HEADER, KeyRegistry, MessageVerifier, sign, verify
 from ingestion.synthetic import agency_keys
 from ingestion.synthetic.agency_keys import private_key, sign_as
-from tests.conftest import create_topic, envelope, publish, publish_signed_as, sample_record
+from tests.support import create_topic, envelope, publish, publish_signed_as, sample_record
+
+pytestmark = pytest.mark.integration
 
 WAGES = default_contracts()["hrss.wage_payment.v1"]
 COURT = default_contracts()["court.case.v1"]

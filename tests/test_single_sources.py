@@ -8,12 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import pytest
 import yaml
 
 from ingestion.config import PROJECT_ROOT
-
-pytestmark = pytest.mark.unit
 
 pytestmark = pytest.mark.unit
 

@@ -21,8 +21,9 @@ from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.contracts import default_contracts
 from ingestion.pseudonyms import pseudonym
 from ingestion.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
-from tests.conftest import TEST_PSEUDONYM_KEY
-from tests.nights import AS_OF, build_night
+from tests.support import AS_OF, TEST_PSEUDONYM_KEY, copy_built_night
+
+pytestmark = pytest.mark.integration
 
 NEXT = AS_OF + dt.timedelta(days=1)
 # Personal information the contracts mark restricted, less the legal representative's name, which the
@@ -52,9 +53,10 @@ print(json.dumps({"seen": seen, "errors": errors[:5]}))
 
 
 @pytest.fixture(scope="module")
-def night(broker, tmp_path_factory) -> Settings:
+def night(built_night, tmp_path_factory) -> Settings:
+    """A copy of the session's built night (the tests write to its warehouse)."""
     with pytest.MonkeyPatch.context() as mp:
-        yield build_night(broker, tmp_path_factory.mktemp("night"), mp)
+        yield copy_built_night(built_night, tmp_path_factory.mktemp("night"), mp)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from ingestion.synthetic.publish import messages_for
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world, load_regions
 
+pytestmark = pytest.mark.unit
+
 DAY = dt.date(2026, 11, 16)  # the day after the November payday: wage payments are published
 RATES = Rates(violation=0.05, malformed=0.01)
 

@@ -7,10 +7,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from ingestion.airflow_home import NO_TELEMETRY, airflow_env
 from ingestion.config import DBT_PROJECT_DIR, PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
 
 OFF = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "SCARF_ANALYTICS": "false",
        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False"}
