@@ -75,7 +75,3 @@ typecheck: env ## mypy alone
 help: ## list the targets (a target's `## ` comment is its line here)
 	@awk '/^[a-zA-Z][a-zA-Z_-]*:([^=]|$$)/ { name = substr($$0, 1, index($$0, ":") - 1); desc = ""; \
 	  if (match($$0, /## .*/)) desc = substr($$0, RSTART + 3); printf "  make %-14s %s\n", name, desc }' $(MAKEFILE_LIST)
-
-help: ## list the targets (a target's `## ` comment is its line here)
-	@awk '/^[a-zA-Z][a-zA-Z_-]*:([^=]|$$)/ { name = substr($$0, 1, index($$0, ":") - 1); desc = ""; \
-	  if (match($$0, /## .*/)) desc = substr($$0, RSTART + 3); printf "  make %-14s %s\n", name, desc }' $(MAKEFILE_LIST)
