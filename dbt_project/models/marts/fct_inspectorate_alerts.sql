@@ -63,7 +63,7 @@ blacklist as (
         [{'topic': b.evidence_topic, 'message_id': b.evidence_message_id,
           'record_index': b.evidence_record_index, 'rule_version': b.rule_version}]
     from {{ ref('fct_unpaid_wage_blacklist') }} b
-    where b.listing_status in ('{{ open_listing_statuses | join("', '") }}')
+    where b.listing_status in ({{ "'" ~ open_listing_statuses | join("', '") ~ "'" }})
 ),
 
 complaints as (
@@ -144,7 +144,7 @@ incidents as (
         [{'topic': i.kafka_topic, 'message_id': i.message_id, 'record_index': i.record_index,
           'rule_version': 'gigshield.safety_incident_alert.v1 (国务院令第493号 Art.3 grades)'}]
     from {{ ref('stg_emergency__safety_incidents') }} i
-    where i.severity in ('{{ alerting_incident_severities | join("', '") }}')
+    where i.severity in ({{ "'" ~ alerting_incident_severities | join("', '") ~ "'" }})
         and {{ beijing_date('i.incident_at') }} <= {{ as_of_date() }}
 ),
 
