@@ -19,12 +19,15 @@ from ingestion.synthetic.feeds import generate_day
 from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 from ingestion.warehouse import ensure_raw_tables
-from tests.support import AS_OF, load_and_validate, order, penalty
+from tests.support import AS_OF, load_and_validate, order, own_feeds, penalty
 
 pytestmark = pytest.mark.integration
 
-@pytest.fixture
-def credit(broker, tmp_path, feeds, monkeypatch):
+
+@pytest.fixture(scope="module")
+def credit(broker, tmp_path_factory):
+    """The hand-built cases through the pipeline and dbt, once for the module (the tests only read the marts)."""
+    tmp_path, feeds = tmp_path_factory.mktemp("credit"), own_feeds()
     enterprises = generate_day(build_world(seed=3, workers=100), AS_OF, AS_OF, Rates(0, 0)).records["samr.enterprise.v1"]
     employer, thrice, once, grave, elsewhere = enterprises[:5]
     penalties = [penalty(1, thrice["uscc"], "hrss", "wage_arrears"), penalty(2, thrice["uscc"], "hrss", "working_time"),
@@ -42,9 +45,10 @@ def credit(broker, tmp_path, feeds, monkeypatch):
     assert load_and_validate(broker, warehouse, gx, feeds, "samr.penalty.v1", penalties, AS_OF).quarantined == 0
     with duckdb.connect(str(warehouse)) as con:  # the feeds this case does not use: present, empty
         ensure_raw_tables(con, default_contracts().values())
-    monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
-    dbt_build(Settings.from_env(), select="+fct_enterprise_credit +fct_unpaid_wage_watch_list", as_of=AS_OF)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
+        monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
+        dbt_build(Settings.from_env(), select="+fct_enterprise_credit +fct_unpaid_wage_watch_list", as_of=AS_OF)
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
         frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
         watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()
