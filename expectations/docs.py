@@ -29,6 +29,11 @@ def build_data_docs(data_dir: Path) -> Path:
 def build_contract_catalog(out_dir: Path, contracts_dir: Path = CONTRACTS_DIR) -> Path:
     """`datacontract catalog` over every contract under contracts/; returns its index.html."""
     datacontract = Path(sys.executable).with_name("datacontract")
-    subprocess.run([str(datacontract), "catalog", "--files", "**/*.odcs.yaml", "--output", str(out_dir.resolve())],
-                   cwd=contracts_dir, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [str(datacontract), "catalog", "--files", "**/*.odcs.yaml", "--output", str(out_dir.resolve())],
+        cwd=contracts_dir,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out_dir / "index.html"

@@ -48,14 +48,28 @@ PACKAGES = (
     Package("jquery", "3.7.1", ("dist/jquery.min.js",)),
     Package("popper.js", "1.12.9", ("dist/umd/popper.min.js",)),
     Package("bootstrap", "4.3.1", ("dist/js/bootstrap.min.js", "dist/css/bootstrap.min.css")),
-    Package("bootstrap-table", "1.19.1", (
-        "dist/bootstrap-table.min.js", "dist/bootstrap-table.min.css",
-        "dist/extensions/filter-control/bootstrap-table-filter-control.min.js")),
-    Package("bootstrap-table", "1.19.0", (
-        "dist/extensions/filter-control/bootstrap-table-filter-control.css",
-        "dist/extensions/filter-control/bootstrap-table-filter-control.min.css")),
-    Package("bootstrap-datepicker", "1.9.0", (
-        "dist/js/bootstrap-datepicker.min.js", "dist/css/bootstrap-datepicker.min.css")),
+    Package(
+        "bootstrap-table",
+        "1.19.1",
+        (
+            "dist/bootstrap-table.min.js",
+            "dist/bootstrap-table.min.css",
+            "dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+        ),
+    ),
+    Package(
+        "bootstrap-table",
+        "1.19.0",
+        (
+            "dist/extensions/filter-control/bootstrap-table-filter-control.css",
+            "dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+        ),
+    ),
+    Package(
+        "bootstrap-datepicker",
+        "1.9.0",
+        ("dist/js/bootstrap-datepicker.min.js", "dist/css/bootstrap-datepicker.min.css"),
+    ),
     Package("@fortawesome/fontawesome-free", "6.6.0", ("css/all.min.css", "webfonts/")),
     Package("@forevolve/bootstrap-dark", "1.1.0", ("dist/css/bootstrap-prefers-dark.css",)),
     Package("vega", "5.30.0", ("build/vega.min.js",)),
@@ -67,30 +81,66 @@ _BY_NAME = {(p.name, p.version): p for p in PACKAGES}
 # The CDN address in GX's templates -> (package, version, file).
 CDN_FILES: dict[str, tuple[str, str, str]] = {
     "https://code.jquery.com/jquery-3.7.1.min.js": ("jquery", "3.7.1", "dist/jquery.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js":
-        ("popper.js", "1.12.9", "dist/umd/popper.min.js"),
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js":
-        ("bootstrap", "4.3.1", "dist/js/bootstrap.min.js"),
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css":
-        ("bootstrap", "4.3.1", "dist/css/bootstrap.min.css"),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js":
-        ("bootstrap-table", "1.19.1", "dist/bootstrap-table.min.js"),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css":
-        ("bootstrap-table", "1.19.1", "dist/bootstrap-table.min.css"),
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        ("bootstrap-table", "1.19.1", "dist/extensions/filter-control/bootstrap-table-filter-control.min.js"),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        ("bootstrap-table", "1.19.0", "dist/extensions/filter-control/bootstrap-table-filter-control.css"),
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        ("bootstrap-table", "1.19.0", "dist/extensions/filter-control/bootstrap-table-filter-control.min.css"),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        ("bootstrap-datepicker", "1.9.0", "dist/js/bootstrap-datepicker.min.js"),
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        ("bootstrap-datepicker", "1.9.0", "dist/css/bootstrap-datepicker.min.css"),
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
-        ("@fortawesome/fontawesome-free", "6.6.0", "css/all.min.css"),
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
-        ("@forevolve/bootstrap-dark", "1.1.0", "dist/css/bootstrap-prefers-dark.css"),
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": (
+        "popper.js",
+        "1.12.9",
+        "dist/umd/popper.min.js",
+    ),
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": (
+        "bootstrap",
+        "4.3.1",
+        "dist/js/bootstrap.min.js",
+    ),
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": (
+        "bootstrap",
+        "4.3.1",
+        "dist/css/bootstrap.min.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
+        "bootstrap-table",
+        "1.19.1",
+        "dist/bootstrap-table.min.js",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
+        "bootstrap-table",
+        "1.19.1",
+        "dist/bootstrap-table.min.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": (
+        "bootstrap-table",
+        "1.19.1",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": (
+        "bootstrap-table",
+        "1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": (
+        "bootstrap-table",
+        "1.19.0",
+        "dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": (
+        "bootstrap-datepicker",
+        "1.9.0",
+        "dist/js/bootstrap-datepicker.min.js",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": (
+        "bootstrap-datepicker",
+        "1.9.0",
+        "dist/css/bootstrap-datepicker.min.css",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": (
+        "@fortawesome/fontawesome-free",
+        "6.6.0",
+        "css/all.min.css",
+    ),
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": (
+        "@forevolve/bootstrap-dark",
+        "1.1.0",
+        "dist/css/bootstrap-prefers-dark.css",
+    ),
     "https://cdn.jsdelivr.net/npm/vega@5": ("vega", "5.30.0", "build/vega.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-lite@5": ("vega-lite", "5.21.0", "build/vega-lite.min.js"),
     "https://cdn.jsdelivr.net/npm/vega-embed@6": ("vega-embed", "6.26.0", "build/vega-embed.min.js"),
@@ -133,8 +183,10 @@ def localise_site(site: Path, cache: Path = CACHE) -> int:
     """Copy the cached assets into the site and point its pages at them; returns pages rewritten."""
     missing = [p.folder for p in PACKAGES if not (cache / p.folder / ".complete").exists()]
     if missing:
-        raise FileNotFoundError(f"Data Docs assets not fetched ({', '.join(missing)}): "
-                                "run `python -m expectations.docs_assets fetch` (make env does)")
+        raise FileNotFoundError(
+            f"Data Docs assets not fetched ({', '.join(missing)}): "
+            "run `python -m expectations.docs_assets fetch` (make env does)"
+        )
     vendor = site / "static" / VENDOR
     shutil.rmtree(vendor, ignore_errors=True)
     shutil.copytree(cache, vendor, ignore=shutil.ignore_patterns(".complete"))

@@ -40,6 +40,7 @@ def _valid_distinct(column: pd.Series, is_valid: Callable[[str], bool]) -> pd.Se
 
 # --- identifiers -----------------------------------------------------------------------------
 
+
 class ColumnValuesValidUscc(ColumnMapMetricProvider):
     condition_metric_name = "column_values.valid_uscc"
 
@@ -73,6 +74,7 @@ class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
 
 
 # --- reference data --------------------------------------------------------------------------
+
 
 @cache
 def jurisdiction_region_codes() -> frozenset[str]:
@@ -135,6 +137,7 @@ class ExpectColumnValuesToReferenceRegistry(ColumnMapExpectation):
 
 
 # --- relations between fields and records ----------------------------------------------------
+
 
 class MulticolumnSatisfiesSqlRule(MulticolumnMapMetricProvider):
     condition_metric_name = "multicolumn_values.satisfy_sql_rule"

@@ -36,14 +36,17 @@ from stdnum.cn import ric, uscc
 from ingestion.contracts import Contract, outbound_contracts
 
 # Tokens that are digests or ids by construction, removed before looking for digit runs.
-_SAFE_TOKENS = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-                          r"(?![0-9A-Za-z])")
+_SAFE_TOKENS = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"(?![0-9A-Za-z])"
+)
 # Maximal digit runs (an 18-character ID may end in X), not inside a longer run.
 _DIGIT_RUNS = re.compile(r"(?<!\d)\d{11,19}[Xx]?(?!\d)")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 # GB/T 2260 province-level codes (the first two digits of a USCC's region part).
-_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-                       "61 62 63 64 65 71 81 82".split())
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code check character
 
 
@@ -81,8 +84,7 @@ def _org_code_valid(code: str) -> bool:
 
 def is_enterprise_code(run: str) -> bool:
     """A unified social credit code (public, not personal): GB 32100 check, province, organisation code."""
-    return (len(run) == 18 and uscc.is_valid(run.upper()) and run[2:4] in _PROVINCES
-            and _org_code_valid(run[8:17]))
+    return len(run) == 18 and uscc.is_valid(run.upper()) and run[2:4] in _PROVINCES and _org_code_valid(run[8:17])
 
 
 def identifier_kind(run: str) -> str | None:
@@ -112,18 +114,27 @@ def scan_file(path: Path, contracts: dict[str, Contract]) -> list[Finding]:
     """Findings for one Parquet file (its contract is looked up by the file's name)."""
     contract = contracts.get(path.name.removesuffix(".parquet"))
     with duckdb.connect() as con:
-        columns = [row[0] for row in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL "
-                                                 "AND name <> 'duckdb_schema'", [str(path)]).fetchall()]
+        columns = [
+            row[0]
+            for row in con.execute(
+                "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL AND name <> 'duckdb_schema'", [str(path)]
+            ).fetchall()
+        ]
         findings = []
         if contract is None:
             findings.append(Finding(path, "no_contract", None, "no outbound contract for this dataset"))
         else:
             allowed = {f.name for f in contract.fields}
-            findings += [Finding(path, "out_of_contract_column", c, f"not a field of {contract.topic}")
-                         for c in columns if c not in allowed]
+            findings += [
+                Finding(path, "out_of_contract_column", c, f"not a field of {contract.topic}")
+                for c in columns
+                if c not in allowed
+            ]
         for column in columns:
-            values = con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM read_parquet(?) '
-                                 f'WHERE "{column}" IS NOT NULL', [str(path)]).fetchall()
+            values = con.execute(
+                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM read_parquet(?) WHERE "{column}" IS NOT NULL',
+                [str(path)],
+            ).fetchall()
             for (value,) in values:
                 findings += [Finding(path, kind, column, _mask(found)) for kind, found in identifiers_in(value)]
     return findings

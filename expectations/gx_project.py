@@ -39,9 +39,18 @@ SUMMARY_RESULT_FORMAT = {"result_format": "SUMMARY"}
 VALIDATIONS_DIR = ("gx", "uncommitted", "validations")
 
 # What a stored expectation result may not keep: the failing values and where they are.
-_VALUE_KEYS = frozenset({"unexpected_list", "partial_unexpected_list", "partial_unexpected_counts",
-                         "unexpected_index_list", "partial_unexpected_index_list", "unexpected_index_query",
-                         "unexpected_rows", "unexpected_index_column_names"})
+_VALUE_KEYS = frozenset(
+    {
+        "unexpected_list",
+        "partial_unexpected_list",
+        "partial_unexpected_counts",
+        "unexpected_index_list",
+        "partial_unexpected_index_list",
+        "unexpected_index_query",
+        "unexpected_rows",
+        "unexpected_index_column_names",
+    }
+)
 # Digit runs in exception messages and tracebacks (an identifier quoted by the code that raised).
 _DIGIT_RUN = re.compile(r"\d{6,}[\dXx]*")
 _TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}(\[[A-Za-z0-9_, :/+-]{1,24}\])?")
@@ -181,15 +190,22 @@ def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].dt.tz_convert("UTC").dt.tz_localize(None) for c in aware})
 
 
-def validate_frame(context: AbstractDataContext, suite: ExpectationSuite, frame: pd.DataFrame, *,
-                   run_name: str, parameters: dict[str, Any] | None = None,
-                   result_format: dict[str, str] = SUMMARY_RESULT_FORMAT) -> ExpectationSuiteValidationResult:
+def validate_frame(
+    context: AbstractDataContext,
+    suite: ExpectationSuite,
+    frame: pd.DataFrame,
+    *,
+    run_name: str,
+    parameters: dict[str, Any] | None = None,
+    result_format: dict[str, str] = SUMMARY_RESULT_FORMAT,
+) -> ExpectationSuiteValidationResult:
     """Validate a DataFrame against a suite; the result is stored for Data Docs under `run_name`
     (as a summary; the caller gets it whole)."""
     suite = context.suites.add_or_update(suite)
     batch = _frame_batch_definition(context, suite.name)
     definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+    )
     return definition.run(
         batch_parameters={"dataframe": _naive_utc(frame)},
         expectation_parameters=parameters or {},
@@ -202,12 +218,18 @@ def _frame_batch_definition(context: AbstractDataContext, asset_name: str):
     source = context.data_sources.get(DATASOURCE)
     assert isinstance(source, PandasDatasource)  # added by add_pandas (above)
     asset = next((a for a in source.assets if a.name == asset_name), None) or source.add_dataframe_asset(asset_name)
-    return next((b for b in asset.batch_definitions if b.name == "frame"), None) \
-        or asset.add_batch_definition_whole_dataframe("frame")
+    return next(
+        (b for b in asset.batch_definitions if b.name == "frame"), None
+    ) or asset.add_batch_definition_whole_dataframe("frame")
 
 
-def probe_frame(context: AbstractDataContext, suite: ExpectationSuite, frame: pd.DataFrame, *,
-                result_format: dict[str, str] = SUMMARY_RESULT_FORMAT) -> ExpectationSuiteValidationResult:
+def probe_frame(
+    context: AbstractDataContext,
+    suite: ExpectationSuite,
+    frame: pd.DataFrame,
+    *,
+    result_format: dict[str, str] = SUMMARY_RESULT_FORMAT,
+) -> ExpectationSuiteValidationResult:
     """Validate a DataFrame without storing anything (no suite, definition or result is saved):
     for the many small runs that isolate a row an expectation raises on."""
     batch = _frame_batch_definition(context, "probe").get_batch(batch_parameters={"dataframe": _naive_utc(frame)})

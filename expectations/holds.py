@@ -40,18 +40,31 @@ def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.da
         raise ValueError("accepting a held night needs a reason (it is kept in raw._validations)")
     con.execute("BEGIN TRANSACTION")
     try:
-        batches, rows = one_row(con,
+        batches, rows = one_row(
+            con,
             f"SELECT count(*), coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches "
-            "WHERE topic = ? AND logical_date = ? AND status = 'held'", [topic, logical_date])
+            "WHERE topic = ? AND logical_date = ? AND status = 'held'",
+            [topic, logical_date],
+        )
         if not batches:
             raise LookupError(f"no held batches for {topic} on {logical_date}")
         validation_id = uuid.uuid4().hex
-        con.execute(f"""UPDATE {RAW_SCHEMA}._batches SET status = '{ACCEPTED}', validation_id = ?
+        con.execute(
+            f"""UPDATE {RAW_SCHEMA}._batches SET status = '{ACCEPTED}', validation_id = ?
                         WHERE topic = ? AND logical_date = ? AND status = 'held'""",
-                    [validation_id, topic, logical_date])
-        con.execute(f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, 0, 0, ?, ?, ?)",
-                    [validation_id, topic, logical_date, ACCEPTED, [f"accepted by operator: {reason}"],
-                     dt.datetime.now(dt.UTC)])
+            [validation_id, topic, logical_date],
+        )
+        con.execute(
+            f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, 0, 0, ?, ?, ?)",
+            [
+                validation_id,
+                topic,
+                logical_date,
+                ACCEPTED,
+                [f"accepted by operator: {reason}"],
+                dt.datetime.now(dt.UTC),
+            ],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

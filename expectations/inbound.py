@@ -92,7 +92,8 @@ class InboundResult:
                 f"{self.topic} night {self.logical_date}: batch-level expectations failed "
                 f"({'; '.join(self.failed_batch_expectations)}); its batches are held in raw, "
                 f"inspect with `python -m expectations.holds list`, accept with "
-                f"`python -m expectations.holds accept {self.topic} {self.logical_date} --reason ...`")
+                f"`python -m expectations.holds accept {self.topic} {self.logical_date} --reason ...`"
+            )
 
 
 @cache
@@ -111,18 +112,31 @@ def _guards(contract: Contract) -> list[tuple[str, str]]:
         column, kind = f'"{f.name}"', f.physical_type.upper()
         if kind == "DATE" or kind.startswith("TIMESTAMP"):
             literal = "DATE" if kind == "DATE" else "TIMESTAMPTZ"
-            lo, hi = (f"{literal} '{FIRST_DAY}'", f"{literal} '{LAST_DAY}'") if literal == "DATE" else (
-                f"{literal} '{FIRST_DAY} 00:00:00+00'", f"{literal} '{LAST_DAY} 00:00:00+00'")
+            lo, hi = (
+                (f"{literal} '{FIRST_DAY}'", f"{literal} '{LAST_DAY}'")
+                if literal == "DATE"
+                else (f"{literal} '{FIRST_DAY} 00:00:00+00'", f"{literal} '{LAST_DAY} 00:00:00+00'")
+            )
             noun = "date" if kind == "DATE" else "timestamp"
-            guards.append((f.name, f"CASE WHEN NOT isfinite({column}) THEN 'not a finite {noun}' "
-                                   f"WHEN {column} < {lo} OR {column} > {hi} "
-                                   f"THEN '{noun} outside {FIRST_DAY}..{LAST_DAY}' END"))
+            guards.append(
+                (
+                    f.name,
+                    f"CASE WHEN NOT isfinite({column}) THEN 'not a finite {noun}' "
+                    f"WHEN {column} < {lo} OR {column} > {hi} "
+                    f"THEN '{noun} outside {FIRST_DAY}..{LAST_DAY}' END",
+                )
+            )
         elif kind in ("DOUBLE", "FLOAT", "REAL"):
             guards.append((f.name, f"CASE WHEN NOT isfinite({column}) THEN 'not a finite number' END"))
         elif (decimal := _DECIMAL.fullmatch(kind)) and int(decimal[1]) > FLOAT_EXACT_DIGITS:
             digits = FLOAT_EXACT_DIGITS - int(decimal[2])
-            guards.append((f.name, f"CASE WHEN abs({column}) >= 1e{digits} "
-                                   f"THEN 'decimal of more than {FLOAT_EXACT_DIGITS} digits' END"))
+            guards.append(
+                (
+                    f.name,
+                    f"CASE WHEN abs({column}) >= 1e{digits} "
+                    f"THEN 'decimal of more than {FLOAT_EXACT_DIGITS} digits' END",
+                )
+            )
     return guards
 
 
@@ -150,20 +164,29 @@ def _unreadable(con: duckdb.DuckDBPyConnection, contract: Contract, row: int) ->
     return "row: cannot be read into a frame"
 
 
-def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str,
-           params: list[object]) -> tuple[pd.DataFrame, dict[int, str]]:
+def _frame(
+    con: duckdb.DuckDBPyConnection, contract: Contract, where: str, params: list[object]
+) -> tuple[pd.DataFrame, dict[int, str]]:
     """The rows as a frame indexed by row id, and the rows that cannot be in it: row id -> why."""
     why = _why_not(contract)
     table = contract.qualified_table
-    unfit = {int(row): reason for row, reason in con.execute(
-        f"SELECT rowid, {why} FROM {table} WHERE ({where}) AND {why} IS NOT NULL", params).fetchall()}
+    unfit = {
+        int(row): reason
+        for row, reason in con.execute(
+            f"SELECT rowid, {why} FROM {table} WHERE ({where}) AND {why} IS NOT NULL", params
+        ).fetchall()
+    }
     select = f"SELECT rowid AS {ROW_ID}, {_fields(contract)} FROM {table} WHERE ({where}) AND {why} IS NULL"
     try:
         return _read(con, select, params), unfit
     except Exception:  # a value the guards do not know: find its rows by halves
         log.warning("%s: rows that cannot be read into a frame, isolating them", contract.topic, exc_info=True)
-    rows = [r for (r,) in con.execute(f"SELECT rowid FROM {table} WHERE ({where}) AND {why} IS NULL ORDER BY rowid",
-                                      params).fetchall()]
+    rows = [
+        r
+        for (r,) in con.execute(
+            f"SELECT rowid FROM {table} WHERE ({where}) AND {why} IS NULL ORDER BY rowid", params
+        ).fetchall()
+    ]
     frames: list[pd.DataFrame] = []
 
     def read(ids: list[int]) -> None:
@@ -174,7 +197,7 @@ def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str,
                 unfit[ids[0]] = _unreadable(con, contract, ids[0])
             else:
                 read(ids[: len(ids) // 2])
-                read(ids[len(ids) // 2:])
+                read(ids[len(ids) // 2 :])
 
     if rows:
         read(rows)
@@ -182,7 +205,9 @@ def _frame(con: duckdb.DuckDBPyConnection, contract: Contract, where: str,
     return frame, unfit
 
 
-def _registry_keys(con: duckdb.DuckDBPyConnection, contract: Contract, contracts: dict[str, Contract]) -> dict[str, frozenset[str]]:
+def _registry_keys(
+    con: duckdb.DuckDBPyConnection, contract: Contract, contracts: dict[str, Contract]
+) -> dict[str, frozenset[str]]:
     keys: dict[str, frozenset[str]] = {}
     for ref in {f.references for f in contract.fields if f.references}:
         topic, column = ref.rsplit(".", 1)
@@ -198,31 +223,42 @@ def _min_rows(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: 
     rowCount is a rule on the feed as a whole (an event feed may be quiet for a night): the
     night must bring what the released earlier nights lack. minVolumeRatio is a rule on the
     night: at least that share of the median of recent nights."""
-    released_before = one_row(con,
+    released_before = one_row(
+        con,
         f"""SELECT coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches WHERE topic = ?
             AND status IN ('released', 'accepted') AND logical_date IS DISTINCT FROM ?""",
-        [contract.topic, logical_date])[0]
+        [contract.topic, logical_date],
+    )[0]
     floor = max(0, contract.min_rows - released_before)
     if contract.min_volume_ratio is None or logical_date is None:
         return floor
-    history = [r[0] for r in con.execute(
-        f"""SELECT sum(loaded) FROM {RAW_SCHEMA}._batches
+    history = [
+        r[0]
+        for r in con.execute(
+            f"""SELECT sum(loaded) FROM {RAW_SCHEMA}._batches
             WHERE topic = ? AND logical_date < ? GROUP BY logical_date
             ORDER BY logical_date DESC LIMIT {VOLUME_HISTORY_NIGHTS}""",
-        [contract.topic, logical_date]).fetchall()]
+            [contract.topic, logical_date],
+        ).fetchall()
+    ]
     if len(history) < VOLUME_MIN_HISTORY:
         return floor
     return max(floor, math.ceil(contract.min_volume_ratio * statistics.median(history)))
 
 
 def _operator_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: dt.date | None) -> bool:
-    return one_row(con, f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = 'accepted' "
-                       "AND logical_date IS NOT DISTINCT FROM ?", [contract.topic, logical_date])[0]
+    return one_row(
+        con,
+        f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = 'accepted' "
+        "AND logical_date IS NOT DISTINCT FROM ?",
+        [contract.topic, logical_date],
+    )[0]
 
 
 @dataclass
 class RecordVerdicts:
     """Row id -> failed record-level expectations, and row id -> why it cannot be validated."""
+
     failed: dict[int, list[str]] = field(default_factory=dict)
     unvalidated: dict[int, list[str]] = field(default_factory=dict)
 
@@ -239,8 +275,9 @@ class RecordVerdicts:
 
     def labels(self, row: int) -> list[str]:
         """What quarantine_reasons counts: expectation labels and `cannot be validated: <column>`."""
-        return [f"{CANNOT_VALIDATE}: {why.split(':', 1)[0]}" for why in self.unvalidated.get(row, [])] \
-            + self.failed.get(row, [])
+        return [
+            f"{CANNOT_VALIDATE}: {why.split(':', 1)[0]}" for why in self.unvalidated.get(row, [])
+        ] + self.failed.get(row, [])
 
 
 def _units(frame: pd.DataFrame, context_key: str | None) -> list[np.ndarray]:
@@ -253,12 +290,19 @@ def _units(frame: pd.DataFrame, context_key: str | None) -> list[np.ndarray]:
     return units + [np.array([i]) for i in frame.index[keyed.isna()]]
 
 
-def _isolate(context: AbstractDataContext, contract: Contract, config: ExpectationConfiguration,
-             frame: pd.DataFrame, pending: set, verdicts: RecordVerdicts, known_to_raise: str | None) -> None:
+def _isolate(
+    context: AbstractDataContext,
+    contract: Contract,
+    config: ExpectationConfiguration,
+    frame: pd.DataFrame,
+    pending: set,
+    verdicts: RecordVerdicts,
+    known_to_raise: str | None,
+) -> None:
     """Run one expectation alone on parts of the frame: the rows it fails get its label, the rows of
     the smallest parts it still raises on cannot be validated."""
     label = expectation_label(config)
-    columns = label[label.index("(") + 1:-1] if "(" in label else "table"
+    columns = label[label.index("(") + 1 : -1] if "(" in label else "table"
     alone = ExpectationSuite(name=f"{contract.topic}.records.isolate", expectations=[config])
     budget = [ISOLATION_PROBES]
 
@@ -288,31 +332,41 @@ def _isolate(context: AbstractDataContext, contract: Contract, config: Expectati
             unvalidated(rows, error[:200], isolated=len(units) == 1)
             return
         probe(units[: len(units) // 2], None)
-        probe(units[len(units) // 2:], None)
+        probe(units[len(units) // 2 :], None)
 
     probe(_units(frame, _suites(contract).context_key), known_to_raise)
 
 
-def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd.DataFrame,
-                     pending_rows: pd.Index, run_name: str) -> RecordVerdicts:
+def _record_failures(
+    context: AbstractDataContext, contract: Contract, frame: pd.DataFrame, pending_rows: pd.Index, run_name: str
+) -> RecordVerdicts:
     """Verdicts of the record-level suite, for the pending rows only."""
     suite = _suites(contract).records
     pending = set(pending_rows)
     verdicts = RecordVerdicts()
     outcomes: list[tuple[ExpectationConfiguration, ExpectationValidationResult | None]]
     try:
-        outcomes = [(result_config(r), r) for r in validate_frame(
-            context, suite, frame, run_name=run_name, result_format=RECORD_RESULT_FORMAT).results]
+        outcomes = [
+            (result_config(r), r)
+            for r in validate_frame(
+                context, suite, frame, run_name=run_name, result_format=RECORD_RESULT_FORMAT
+            ).results
+        ]
     except Exception:  # the suite as a whole did not run: each expectation alone
-        log.warning("%s: the records suite raised, validating expectation by expectation", contract.topic,
-                    exc_info=True)
+        log.warning(
+            "%s: the records suite raised, validating expectation by expectation", contract.topic, exc_info=True
+        )
         outcomes = [(e.configuration, None) for e in suite.expectations]
     for config, r in outcomes:
         if r is None:
             _isolate(context, contract, config, frame, pending, verdicts, None)
         elif error := raised(r):
-            log.warning("%s: %s raised (%s); isolating the records it raises on", contract.topic,
-                        expectation_label(config), error[:200])
+            log.warning(
+                "%s: %s raised (%s); isolating the records it raises on",
+                contract.topic,
+                expectation_label(config),
+                error[:200],
+            )
             _isolate(context, contract, config, frame, pending, verdicts, error)
         elif not r.success:
             label = expectation_label(config)
@@ -322,20 +376,23 @@ def _record_failures(context: AbstractDataContext, contract: Contract, frame: pd
     return verdicts
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: RecordVerdicts,
-                now: dt.datetime) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: RecordVerdicts, now: dt.datetime) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _gs_failed (row_id BIGINT, reason VARCHAR)")
-    con.executemany("INSERT INTO _gs_failed VALUES (?, ?)",
-                    [(row, verdicts.reason(row)) for row in sorted(verdicts.rows())])
+    con.executemany(
+        "INSERT INTO _gs_failed VALUES (?, ?)", [(row, verdicts.reason(row)) for row in sorted(verdicts.rows())]
+    )
     struct = ", ".join(f"'{f.name}': \"{f.name}\"" for f in contract.fields)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _gs_failed_rows AS
         SELECT t._topic, t._partition, t._offset, t._message_id, t._record_index, f.reason,
                encode(to_json({{{struct}}})::VARCHAR) AS payload, t._batch_id
         FROM {contract.qualified_table} t JOIN _gs_failed f ON t.rowid = f.row_id""")
-    con.execute(f"""INSERT INTO {RAW_SCHEMA}._quarantine
+    con.execute(
+        f"""INSERT INTO {RAW_SCHEMA}._quarantine
         SELECT _topic, _partition, _offset, _message_id, _record_index, reason, payload, _batch_id, ?
-        FROM _gs_failed_rows""", [now])
+        FROM _gs_failed_rows""",
+        [now],
+    )
     con.execute(f"DELETE FROM {contract.qualified_table} WHERE rowid IN (SELECT row_id FROM _gs_failed)")
     # raw._messages is keyed by (topic, message_id): a message id is scoped to its topic (ingestion.batch_load).
     for table, key, column in (("_batches", "batch_id", "_batch_id"), ("_messages", "message_id", "_message_id")):
@@ -346,8 +403,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: Re
             WHERE b.{key} = q.k {topic}""")
 
 
-def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, contract: Contract,
-                  contracts: dict[str, Contract], logical_date: dt.date | None) -> InboundResult:
+def validate_feed(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    contracts: dict[str, Contract],
+    logical_date: dt.date | None,
+) -> InboundResult:
     """Validate the feed's pending batches and settle the night's verdict (see module doc)."""
     result = InboundResult(contract.topic, logical_date, uuid.uuid4().hex)
     suites = _suites(contract)
@@ -356,8 +418,10 @@ def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, 
     batches = f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND status = 'pending'"
     # The night: its batches not yet judged, plus those judged before (a rerun reaches the same
     # verdict); batches an operator accepted are settled and not judged again.
-    night = (f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND (status = 'pending' "
-             f"OR (logical_date IS NOT DISTINCT FROM $2 AND status <> 'accepted'))")
+    night = (
+        f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND (status = 'pending' "
+        f"OR (logical_date IS NOT DISTINCT FROM $2 AND status <> 'accepted'))"
+    )
     con.execute("BEGIN TRANSACTION")
     try:
         with registries(_registry_keys(con, contract, contracts)):
@@ -368,9 +432,13 @@ def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, 
                 frame = pending
                 if suites.context_key:  # earlier records of the same cases, validated on earlier nights
                     key = suites.context_key
-                    earlier, _ = _frame(con, contract, f'_batch_id NOT IN ({batches}) AND "{key}" IN '
-                                        f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
-                                        [contract.topic])
+                    earlier, _ = _frame(
+                        con,
+                        contract,
+                        f'_batch_id NOT IN ({batches}) AND "{key}" IN '
+                        f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
+                        [contract.topic],
+                    )
                     frame = pd.concat([pending, earlier])
                 found = _record_failures(context, contract, frame, pending.index, run_name)
                 verdicts.failed.update(found.failed)
@@ -389,16 +457,32 @@ def validate_feed(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, 
                 result.status = "accepted"  # nothing new since the operator accepted the night
             else:
                 batch_result = validate_frame(
-                    context, suites.batch, night_frame, run_name=run_name,
-                    parameters={MIN_ROWS_PARAMETER: _min_rows(con, contract, logical_date)})
+                    context,
+                    suites.batch,
+                    night_frame,
+                    run_name=run_name,
+                    parameters={MIN_ROWS_PARAMETER: _min_rows(con, contract, logical_date)},
+                )
                 result.failed_batch_expectations = failed_expectations(batch_result)
                 result.status = "released" if batch_result.success else "held"
-                con.execute(f"""UPDATE {RAW_SCHEMA}._batches SET status = $3, validation_id = $4
+                con.execute(
+                    f"""UPDATE {RAW_SCHEMA}._batches SET status = $3, validation_id = $4
                                 WHERE batch_id IN ({night})""",
-                            [contract.topic, logical_date, result.status, result.validation_id])
-        con.execute(f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [result.validation_id, contract.topic, logical_date, result.records_validated,
-                     result.quarantined, result.status, result.failed_batch_expectations, now])
+                    [contract.topic, logical_date, result.status, result.validation_id],
+                )
+        con.execute(
+            f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.validation_id,
+                contract.topic,
+                logical_date,
+                result.records_validated,
+                result.quarantined,
+                result.status,
+                result.failed_batch_expectations,
+                now,
+            ],
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

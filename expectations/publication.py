@@ -53,7 +53,8 @@ class PublicationResult:
         if self.status == "blocked":
             raise PublicationBlocked(
                 f"{self.dataset} for {self.logical_date} violates its outbound contract and was not published: "
-                + "; ".join(self.failed_expectations))
+                + "; ".join(self.failed_expectations)
+            )
 
 
 def outbound_suite(contract: Contract) -> ExpectationSuite:
@@ -86,16 +87,27 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, query: str, target: Path) ->
     con.execute(f"COPY ({query}) TO $target (FORMAT parquet, COMPRESSION zstd)", {"target": str(target)})
 
 
-def publish_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext, contract: Contract,
-                    logical_date: dt.date, published_dir: Path) -> PublicationResult:
+def publish_dataset(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    logical_date: dt.date,
+    published_dir: Path,
+) -> PublicationResult:
     """Validate one outbound dataset and, if it passes, publish it (see module doc)."""
     columns = ", ".join(_ident(f.name) for f in contract.fields)
     query = f"SELECT {columns} FROM {_relation(contract.qualified_table)} ORDER BY {_ident(contract.key)}"
     frame = con.execute(query).df()
-    validation = validate_frame(context, outbound_suite(contract), frame, run_name=f"{contract.topic} {logical_date}",
-                                parameters={MIN_ROWS_PARAMETER: contract.min_rows})
-    result = PublicationResult(contract.topic, logical_date, "blocked", len(frame),
-                               failed_expectations=failed_expectations(validation))
+    validation = validate_frame(
+        context,
+        outbound_suite(contract),
+        frame,
+        run_name=f"{contract.topic} {logical_date}",
+        parameters={MIN_ROWS_PARAMETER: contract.min_rows},
+    )
+    result = PublicationResult(
+        contract.topic, logical_date, "blocked", len(frame), failed_expectations=failed_expectations(validation)
+    )
     if validation.success:
         target = published_dir / contract.topic / logical_date.isoformat() / f"{contract.topic}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +117,18 @@ def publish_dataset(con: duckdb.DuckDBPyConnection, context: AbstractDataContext
         os.replace(partial, target)
         result.status, result.path = "published", str(target)
     con.execute(AUDIT_DDL)
-    con.execute("INSERT INTO audit.publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [contract.topic, contract.version, logical_date, result.status, result.rows, result.checksum,
-                 result.path, result.failed_expectations, dt.datetime.now(dt.UTC)])
+    con.execute(
+        "INSERT INTO audit.publications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            contract.topic,
+            contract.version,
+            logical_date,
+            result.status,
+            result.rows,
+            result.checksum,
+            result.path,
+            result.failed_expectations,
+            dt.datetime.now(dt.UTC),
+        ],
+    )
     return result

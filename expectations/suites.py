@@ -57,35 +57,59 @@ class FeedSuites:
 
 
 def _expectation(type_: str, kwargs: dict[str, Any], description: str, contract: Contract) -> dict[str, Any]:
-    return {"type": type_, "kwargs": kwargs, "description": description,
-            "meta": {"contract_id": contract.topic, "origin": "gigshield"}}
+    return {
+        "type": type_,
+        "kwargs": kwargs,
+        "description": description,
+        "meta": {"contract_id": contract.topic, "origin": "gigshield"},
+    }
 
 
 def _domain_expectations(contract: Contract) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for rule in contract.sql_rules:
-        out.append(_expectation("expect_multicolumn_values_to_satisfy_sql_rule",
-                                {"column_list": list(rule.columns), "violation": rule.violation},
-                                rule.description, contract))
+        out.append(
+            _expectation(
+                "expect_multicolumn_values_to_satisfy_sql_rule",
+                {"column_list": list(rule.columns), "violation": rule.violation},
+                rule.description,
+                contract,
+            )
+        )
     for f in contract.fields:
         if f.check:
-            out.append(_expectation(CHECK_EXPECTATIONS[f.check], {"column": f.name},
-                                    f"{f.name} passes the {f.check} check", contract))
+            out.append(
+                _expectation(
+                    CHECK_EXPECTATIONS[f.check], {"column": f.name}, f"{f.name} passes the {f.check} check", contract
+                )
+            )
         if f.references and contract.min_reference_match_rate is not None:
-            out.append(_expectation(
-                "expect_column_values_to_reference_registry",
-                {"column": f.name, "registry": f.references, "mostly": contract.min_reference_match_rate},
-                f"{f.name} exists in {f.references} (at least {contract.min_reference_match_rate:.0%})", contract))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_reference_registry",
+                    {"column": f.name, "registry": f.references, "mostly": contract.min_reference_match_rate},
+                    f"{f.name} exists in {f.references} (at least {contract.min_reference_match_rate:.0%})",
+                    contract,
+                )
+            )
         if f.max_null_percent is not None:
-            out.append(_expectation(
-                "expect_column_values_to_not_be_null",
-                {"column": f.name, "mostly": 1 - f.max_null_percent / 100},
-                f"{f.name} is null in less than {f.max_null_percent:g}% of the night's records", contract))
+            out.append(
+                _expectation(
+                    "expect_column_values_to_not_be_null",
+                    {"column": f.name, "mostly": 1 - f.max_null_percent / 100},
+                    f"{f.name} is null in less than {f.max_null_percent:g}% of the night's records",
+                    contract,
+                )
+            )
     if contract.min_rows or contract.min_volume_ratio:
-        out.append(_expectation(
-            "expect_table_row_count_to_be_between", {"min_value": {"$PARAMETER": MIN_ROWS_PARAMETER}},
-            "the night's volume is not far below recent nights (minVolumeRatio) and the feed meets rowCount",
-            contract))
+        out.append(
+            _expectation(
+                "expect_table_row_count_to_be_between",
+                {"min_value": {"$PARAMETER": MIN_ROWS_PARAMETER}},
+                "the night's volume is not far below recent nights (minVolumeRatio) and the feed meets rowCount",
+                contract,
+            )
+        )
     return out
 
 
@@ -119,8 +143,11 @@ def result_config(result: ExpectationValidationResult) -> ExpectationConfigurati
 def expectation_label(config: ExpectationConfiguration) -> str:
     """Name and columns of an expectation, as written into quarantine reasons."""
     kwargs = config.kwargs
-    columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or ",".join(
-        c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c)
+    columns = (
+        kwargs.get("column")
+        or ",".join(kwargs.get("column_list") or [])
+        or ",".join(c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c)
+    )
     return f"{config.type}({columns})" if columns else config.type
 
 
@@ -128,8 +155,12 @@ def suite(name: str, expectations: list[dict[str, Any]], contract: Contract, lev
     return ExpectationSuite(
         name=name,
         expectations=[ExpectationConfiguration(**e) for e in expectations],
-        meta={"contract_id": contract.topic, "contract_version": contract.version, "level": level,
-              "generated_from": contract.path.name},
+        meta={
+            "contract_id": contract.topic,
+            "contract_version": contract.version,
+            "level": level,
+            "generated_from": contract.path.name,
+        },
     )
 
 

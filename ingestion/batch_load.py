@@ -58,8 +58,15 @@ class BatchCounts:
         return BatchCounts(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
 
     def astuple(self) -> tuple[int, ...]:
-        return (self.messages, self.redelivered_messages, self.records, self.loaded, self.quarantined,
-                self.reused_ids, self.unsigned_accepted)
+        return (
+            self.messages,
+            self.redelivered_messages,
+            self.records,
+            self.loaded,
+            self.quarantined,
+            self.reused_ids,
+            self.unsigned_accepted,
+        )
 
 
 EMPTY = BatchCounts(0, 0, 0, 0, 0)
@@ -84,18 +91,20 @@ def arrow_batch(messages: list[Message], verify: MessageVerifier) -> pa.Table:
         except (UnicodeDecodeError, AttributeError):
             texts.append(None)
             undecodable.append(value or b"")
-    table = pa.table({
-        "partition": pa.array([m.partition for m in messages], pa.int32()),
-        "offset": pa.array([m.offset for m in messages], pa.int64()),
-        "value": pa.array(texts, pa.string()),
-        "raw": pa.array(undecodable, pa.binary()),
-        "tombstone": pa.array(tombstone, pa.bool_()),
-        "empty": pa.array([t == "" for t in texts], pa.bool_()),
-        "content_sha256": pa.array(hashes, pa.string()),
-        "signer": pa.array([v.signer for v in verdicts], pa.string()),
-        "sig_problem": pa.array([v.problem for v in verdicts], pa.string()),
-        "unsigned": pa.array([v.unsigned_accepted for v in verdicts], pa.bool_()),
-    })
+    table = pa.table(
+        {
+            "partition": pa.array([m.partition for m in messages], pa.int32()),
+            "offset": pa.array([m.offset for m in messages], pa.int64()),
+            "value": pa.array(texts, pa.string()),
+            "raw": pa.array(undecodable, pa.binary()),
+            "tombstone": pa.array(tombstone, pa.bool_()),
+            "empty": pa.array([t == "" for t in texts], pa.bool_()),
+            "content_sha256": pa.array(hashes, pa.string()),
+            "signer": pa.array([v.signer for v in verdicts], pa.string()),
+            "sig_problem": pa.array([v.problem for v in verdicts], pa.string()),
+            "unsigned": pa.array([v.unsigned_accepted for v in verdicts], pa.bool_()),
+        }
+    )
     # Small record batches let DuckDB parse bulk messages on all its threads (~1.2x measured).
     return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_CHUNK_MESSAGES))
 
@@ -111,8 +120,13 @@ def _ident(name: str) -> str:
 class BatchWriter:
     """Loads batches of one topic. Statements are built once from the contract."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract, cluster_id: str,
-                 verifier: MessageVerifier | None = None) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        contract: Contract,
+        cluster_id: str,
+        verifier: MessageVerifier | None = None,
+    ) -> None:
         self.con = con
         self.contract = contract
         self.cluster_id = cluster_id
@@ -181,8 +195,9 @@ class BatchWriter:
                    contract_version, TRY_CAST(produced_at AS TIMESTAMPTZ), $batch_id, $now
             FROM _gs_rec WHERE reason = ''"""
 
-    def write(self, messages: list[Message], batch_id: str, logical_date: dt.date | None,
-              table: pa.Table | None = None) -> BatchCounts:
+    def write(
+        self, messages: list[Message], batch_id: str, logical_date: dt.date | None, table: pa.Table | None = None
+    ) -> BatchCounts:
         """Commit one batch; `table` is arrow_batch(messages) when the caller has prepared it."""
         if not messages:
             return EMPTY
@@ -215,7 +230,8 @@ class BatchWriter:
         return counts
 
     def _quarantine(self, params: dict[str, object]) -> None:
-        self.con.execute(f"""
+        self.con.execute(
+            f"""
             INSERT INTO {RAW_SCHEMA}._quarantine
             SELECT $topic, "partition", "offset", n.message_key, NULL, n.reason,
                    coalesce(m.raw, encode(m.value)), $batch_id, $now
@@ -224,10 +240,13 @@ class BatchWriter:
             SELECT $topic, r."partition", r."offset", r.message_key, r.record_index, r.reason,
                    encode(json_extract(m.value, '$.records[' || r.record_index || ']')::VARCHAR), $batch_id, $now
             FROM _gs_rec r JOIN _gs_batch m USING ("partition", "offset")
-            WHERE r.reason <> ''""", params)
+            WHERE r.reason <> ''""",
+            params,
+        )
 
     def _log_messages(self, batch_id: str) -> None:
-        self.con.execute(f"""
+        self.con.execute(
+            f"""
             INSERT INTO {RAW_SCHEMA}._messages (message_id, topic, "partition", "offset", cluster_id, batch_id,
                                                 records, loaded, quarantined, content_sha256)
             SELECT m.message_key, $topic, m."partition", m."offset", $cluster_id, $batch_id,
@@ -238,17 +257,20 @@ class BatchWriter:
             FROM _gs_new m LEFT JOIN (
                 SELECT message_key, count(*) AS records, count(*) FILTER (reason = '') AS loaded
                 FROM _gs_rec GROUP BY message_key) r USING (message_key)""",
-            {"topic": self.contract.topic, "cluster_id": self.cluster_id, "batch_id": batch_id})
+            {"topic": self.contract.topic, "cluster_id": self.cluster_id, "batch_id": batch_id},
+        )
 
     def _advance_offsets(self, batch_id: str, now: dt.datetime) -> None:
-        self.con.execute(f"""
+        self.con.execute(
+            f"""
             INSERT INTO {RAW_SCHEMA}._offsets
             SELECT $cluster_id, $topic, "partition", max("offset") + 1, $batch_id, $now
             FROM _gs_batch GROUP BY "partition"
             ON CONFLICT (cluster_id, topic, "partition") DO UPDATE
             SET next_offset = greatest(next_offset, excluded.next_offset),
                 batch_id = excluded.batch_id, updated_at = excluded.updated_at""",
-            {"cluster_id": self.cluster_id, "topic": self.contract.topic, "batch_id": batch_id, "now": now})
+            {"cluster_id": self.cluster_id, "topic": self.contract.topic, "batch_id": batch_id, "now": now},
+        )
 
     def _counts(self, consumed: int) -> BatchCounts:
         row = self.con.execute(f"""
@@ -263,9 +285,16 @@ class BatchWriter:
         new_messages, records, loaded, quarantined, reused, unsigned = row
         counts = BatchCounts(consumed, consumed - new_messages, records, loaded, quarantined, reused, unsigned)
         if unsigned:
-            log.warning("%s: %d unsigned message(s) loaded in the migration window (%s)", self.contract.topic,
-                        unsigned, "GIGSHIELD_ACCEPT_UNSIGNED_UNTIL")
+            log.warning(
+                "%s: %d unsigned message(s) loaded in the migration window (%s)",
+                self.contract.topic,
+                unsigned,
+                "GIGSHIELD_ACCEPT_UNSIGNED_UNTIL",
+            )
         if reused:
-            log.warning("%s: %d message(s) reuse a known message id with different content: quarantined",
-                        self.contract.topic, reused)
+            log.warning(
+                "%s: %d message(s) reuse a known message id with different content: quarantined",
+                self.contract.topic,
+                reused,
+            )
         return counts

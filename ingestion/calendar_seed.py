@@ -42,8 +42,16 @@ def calendar_rows(first: dt.date = FIRST_DAY, last: dt.date = LAST_DAY) -> list[
         # A day off inside a named holiday that is not a swapped (调休) day: the calendar's nearest
         # notion of a statutory holiday (劳动法 Art.44: 300% pay).
         statutory = name is not None and not is_workday and not in_lieu
-        rows.append({"calendar_date": day.isoformat(), "is_workday": is_workday, "is_statutory_holiday": statutory,
-                     "is_in_lieu": in_lieu, "holiday_name": name or "", "source": source})
+        rows.append(
+            {
+                "calendar_date": day.isoformat(),
+                "is_workday": is_workday,
+                "is_statutory_holiday": statutory,
+                "is_in_lieu": in_lieu,
+                "holiday_name": name or "",
+                "source": source,
+            }
+        )
         day += dt.timedelta(days=1)
     return rows
 

@@ -84,13 +84,19 @@ class Field:
         options = prop.logicalTypeOptions or {}
         custom = _custom(prop.customProperties)
         enum = next(
-            (tuple(q.arguments["validValues"]) for q in prop.quality or []
-             if q.metric == "invalidValues" and q.arguments and "validValues" in q.arguments),
+            (
+                tuple(q.arguments["validValues"])
+                for q in prop.quality or []
+                if q.metric == "invalidValues" and q.arguments and "validValues" in q.arguments
+            ),
             None,
         )
         max_null_percent = next(
-            (float(q.mustBeLessThan) for q in prop.quality or []
-             if q.metric == "nullValues" and q.mustBeLessThan is not None and q.unit == "percent"),
+            (
+                float(q.mustBeLessThan)
+                for q in prop.quality or []
+                if q.metric == "nullValues" and q.mustBeLessThan is not None and q.unit == "percent"
+            ),
             None,
         )
         if not prop.name or not prop.physicalType or not prop.logicalType:
@@ -123,8 +129,9 @@ _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
 # The one shape of SQL quality rule the contracts use: count the violating rows, there must be none.
-_SQL_RULE = re.compile(r"^\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\w+\s+WHERE\s+(?P<condition>.+?)\s*;?\s*$",
-                       re.IGNORECASE | re.DOTALL)
+_SQL_RULE = re.compile(
+    r"^\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\w+\s+WHERE\s+(?P<condition>.+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,10 @@ class SqlRule:
     def from_odcs(cls, query: str, description: str, field_names: list[str], where: str) -> SqlRule:
         match = _SQL_RULE.match(query)
         if not match:
-            raise ValueError(f"{where}: sql quality rule must be 'SELECT COUNT(*) FROM <model> WHERE <condition>' "
-                             f"with mustBe: 0, got {query!r}")
+            raise ValueError(
+                f"{where}: sql quality rule must be 'SELECT COUNT(*) FROM <model> WHERE <condition>' "
+                f"with mustBe: 0, got {query!r}"
+            )
         violation = match["condition"]
         columns = tuple(f for f in field_names if re.search(rf"\b{re.escape(f)}\b", violation))
         return cls(description=description, violation=violation, columns=columns)
@@ -207,14 +216,24 @@ class Contract:
         fields = tuple(Field.from_odcs(p) for p in obj.properties or [])
         bad_names = [f.name for f in fields if not _IDENTIFIER.fullmatch(f.name)]
         if bad_names or not _TABLE.fullmatch(obj.physicalName or ""):
-            raise ValueError(f"{path.name}: physicalName and property names must be plain SQL identifiers, got "
-                             f"{obj.physicalName!r} {bad_names}")
+            raise ValueError(
+                f"{path.name}: physicalName and property names must be plain SQL identifiers, got "
+                f"{obj.physicalName!r} {bad_names}"
+            )
         custom = _custom(odcs.customProperties)
-        row_count_floor = next((int(q.mustBeGreaterThan) + 1 for q in obj.quality or []
-                                if q.metric == "rowCount" and q.mustBeGreaterThan is not None), 0)
+        row_count_floor = next(
+            (
+                int(q.mustBeGreaterThan) + 1
+                for q in obj.quality or []
+                if q.metric == "rowCount" and q.mustBeGreaterThan is not None
+            ),
+            0,
+        )
         sql_rules = tuple(
             SqlRule.from_odcs(q.query, (q.description or "").strip(), [f.name for f in fields], path.name)
-            for q in obj.quality or [] if q.type == "sql" and q.query and q.mustBe == 0)
+            for q in obj.quality or []
+            if q.type == "sql" and q.query and q.mustBe == 0
+        )
         if not any(f.unique for f in fields):
             raise ValueError(f"{path.name}: no primaryKey/unique field")
         agencies = custom.get("sourceAgencies") or ()

@@ -24,8 +24,17 @@ def invoke_dbt(settings: Settings, command: list[str], work: Path, as_of: dt.dat
     # No telemetry (the project's flag says so too). The pseudonym key is not passed to dbt at all: the
     # plugin ingestion.dbt_pseudonym_plugin reads it from this process's environment.
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    args = [*command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    args = [
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
     if as_of:
         args += ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
     result = dbtRunner().invoke(args)

@@ -31,8 +31,9 @@ def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
     from cosmos.operators.local import DbtBuildLocalOperator
 
     settings = Settings.from_env()
-    profile = ProfileConfig(profile_name="gigshield", target_name="embedded",
-                            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml")
+    profile = ProfileConfig(
+        profile_name="gigshield", target_name="embedded", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
+    )
     tasks = [
         DbtBuildLocalOperator(
             task_id=f"dbt_{layer}",

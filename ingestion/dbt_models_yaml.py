@@ -52,15 +52,19 @@ PUBLISHED_FILES: dict[str, Path] = {
     "marts": MARTS_DIR / "_marts__published.yml",
     "sharing": MARTS_DIR / "sharing" / "_sharing__published.yml",
 }
-HEADER = ("# Generated from contracts/outbound by `python -m ingestion.dbt_models_yaml` — do not edit.\n"
-          "# Change the outbound contract instead (descriptions, tests: see the generator's docstring).\n")
+HEADER = (
+    "# Generated from contracts/outbound by `python -m ingestion.dbt_models_yaml` — do not edit.\n"
+    "# Change the outbound contract instead (descriptions, tests: see the generator's docstring).\n"
+)
 # What a reader of a generated file should know about its models.
 PREAMBLES: dict[str, str] = {
     "marts": "",
-    "sharing": ("# Per-agency extracts: one model per recipient agency, each published nightly under its own outbound\n"
-                "# contract contracts/outbound/gigshield.share.<agency>.<dataset>.v1.odcs.yaml (schema `sharing`).\n"
-                "# Worker-level extracts carry a pseudonym salted per recipient (macro recipient_pseudonym); legal\n"
-                "# representatives are named only with a blacklisting (macro published_legal_rep_name).\n"),
+    "sharing": (
+        "# Per-agency extracts: one model per recipient agency, each published nightly under its own outbound\n"
+        "# contract contracts/outbound/gigshield.share.<agency>.<dataset>.v1.odcs.yaml (schema `sharing`).\n"
+        "# Worker-level extracts carry a pseudonym salted per recipient (macro recipient_pseudonym); legal\n"
+        "# representatives are named only with a blacklisting (macro published_legal_rep_name).\n"
+    ),
 }
 PSEUDONYM_PATTERN = "^[0-9a-f]{64}$"
 DBT_TESTS = "dbtTests"
@@ -74,17 +78,20 @@ def model_location(contract: Contract) -> tuple[str, str]:
     """(schema, model name) of the model an outbound contract publishes (physicalName schema.model)."""
     schema, _, model = contract.table.rpartition(".")
     if schema not in PUBLISHED_FILES:
-        raise ValueError(f"{contract.path.name}: physicalName {contract.table!r} is not in "
-                         f"{' or '.join(sorted(PUBLISHED_FILES))}")
+        raise ValueError(
+            f"{contract.path.name}: physicalName {contract.table!r} is not in {' or '.join(sorted(PUBLISHED_FILES))}"
+        )
     return schema, model
 
 
 def _dbt_tests(custom_properties: Any, where: str) -> list[Any]:
     tests = _custom(custom_properties).get(DBT_TESTS) or []
     if not isinstance(tests, list) or not all(
-            isinstance(t, str) or (isinstance(t, dict) and len(t) == 1) for t in tests):
-        raise ValueError(f"{where}: {DBT_TESTS} is a list of dbt data tests (a name or a one-key mapping), "
-                         f"got {tests!r}")
+        isinstance(t, str) or (isinstance(t, dict) and len(t) == 1) for t in tests
+    ):
+        raise ValueError(
+            f"{where}: {DBT_TESTS} is a list of dbt data tests (a name or a one-key mapping), got {tests!r}"
+        )
     return list(tests)
 
 
@@ -118,8 +125,11 @@ def _column(contract: Contract, prop: Any) -> dict[str, Any]:
         tests.append("is_pseudonym")
     tests += _relationship_tests(prop, where)
     tests += _dbt_tests(prop.customProperties, where)
-    column: dict[str, Any] = {"name": field.name, "description": field.description,
-                              "data_type": field.physical_type.lower()}
+    column: dict[str, Any] = {
+        "name": field.name,
+        "description": field.description,
+        "data_type": field.physical_type.lower(),
+    }
     if field.classification:
         column["meta"] = {"classification": field.classification}
     if tests:
@@ -132,10 +142,15 @@ def model_entry(contract: Contract) -> dict[str, Any]:
     _, name = model_location(contract)
     obj = contract.odcs().schema_[0]  # type: ignore[index]
     summary = (obj.description or "").strip()
-    description = " ".join(part for part in (
-        summary if summary.endswith(".") or not summary else summary + ".",
-        contract.description,
-        f"Published under the outbound contract {contract.topic} (contracts/outbound/).") if part)
+    description = " ".join(
+        part
+        for part in (
+            summary if summary.endswith(".") or not summary else summary + ".",
+            contract.description,
+            f"Published under the outbound contract {contract.topic} (contracts/outbound/).",
+        )
+        if part
+    )
     model: dict[str, Any] = {
         "name": name,
         "description": description,
@@ -153,9 +168,12 @@ def render_models_yaml(contracts: Iterable[Contract]) -> dict[Path, str]:
     by_schema: dict[str, list[dict[str, Any]]] = {schema: [] for schema in PUBLISHED_FILES}
     for contract in sorted(contracts, key=lambda c: model_location(c)[1]):
         by_schema[model_location(contract)[0]].append(model_entry(contract))
-    return {PUBLISHED_FILES[schema]: HEADER + PREAMBLES[schema] + yaml.safe_dump(
-                {"version": 2, "models": models}, sort_keys=False, allow_unicode=True, width=120)
-            for schema, models in by_schema.items()}
+    return {
+        PUBLISHED_FILES[schema]: HEADER
+        + PREAMBLES[schema]
+        + yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, allow_unicode=True, width=120)
+        for schema, models in by_schema.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,8 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rendered = render_models_yaml(outbound_contracts().values())
     if args.check:
-        stale = [p for p, text in rendered.items()
-                 if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
+        stale = [p for p, text in rendered.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
         for path in stale:
             print(f"{path} is stale: run python -m ingestion.dbt_models_yaml", file=sys.stderr)
         return 1 if stale else 0

@@ -32,8 +32,15 @@ def register(conn: duckdb.DuckDBPyConnection, key: bytes | None = None) -> None:
     def gs_pseudonym(identifiers: Any) -> pa.Array:  # a chunk of values at a time (Arrow), not a call per row
         return pa.array([one(value) for value in identifiers.to_pylist()], type=pa.string())
 
-    conn.create_function(FUNCTION, gs_pseudonym, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
-                         type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL, side_effects=False)
+    conn.create_function(
+        FUNCTION,
+        gs_pseudonym,
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        type=PythonUDFType.ARROW,
+        null_handling=FunctionNullHandling.SPECIAL,
+        side_effects=False,
+    )
 
 
 class Plugin(BasePlugin):

@@ -1,7 +1,7 @@
 """Render the dbt sources for the raw tables from the contracts (one source of truth).
 
-    python -m ingestion.dbt_sources          write dbt_project/models/staging/_sources.yml
-    python -m ingestion.dbt_sources --check  exit 1 if the committed file is stale
+python -m ingestion.dbt_sources          write dbt_project/models/staging/_sources.yml
+python -m ingestion.dbt_sources --check  exit 1 if the committed file is stale
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ def _column(field: Field) -> dict[str, object]:
 
 
 def _table(contract: Contract) -> dict[str, object]:
-    metadata = [{"name": name, "description": METADATA_DOCS[name], "data_type": sql_type.split()[0]}
-                for name, sql_type in METADATA_COLUMNS]
+    metadata = [
+        {"name": name, "description": METADATA_DOCS[name], "data_type": sql_type.split()[0]}
+        for name, sql_type in METADATA_COLUMNS
+    ]
     return {
         "name": contract.table,
         "description": f"{contract.name}. {contract.description}",
@@ -65,19 +67,30 @@ def _table(contract: Contract) -> dict[str, object]:
 BATCHES_TABLE = {
     "name": "_batches",
     "description": "Loader bookkeeping: one row per committed batch with its inbound-validation status "
-                   "(pending, released, held, accepted). Staging reads released and accepted batches only "
-                   "(macro released_rows).",
-    "columns": [{"name": "batch_id", "data_tests": ["unique", "not_null"]},
-                {"name": "status", "data_tests": [{"accepted_values": {"arguments": {"values": ["pending", "released", "held", "accepted"]}}}]}],
+    "(pending, released, held, accepted). Staging reads released and accepted batches only "
+    "(macro released_rows).",
+    "columns": [
+        {"name": "batch_id", "data_tests": ["unique", "not_null"]},
+        {
+            "name": "status",
+            "data_tests": [{"accepted_values": {"arguments": {"values": ["pending", "released", "held", "accepted"]}}}],
+        },
+    ],
 }
 
 
 def render_sources(contracts: Iterable[Contract]) -> str:
-    sources = {"version": 2, "sources": [{
-        "name": RAW_SCHEMA, "schema": RAW_SCHEMA,
-        "description": "Agency feeds as loaded from Kafka, exactly once, one table per contract.",
-        "tables": [_table(c) for c in sorted(contracts, key=lambda c: c.table)] + [BATCHES_TABLE],
-    }]}
+    sources = {
+        "version": 2,
+        "sources": [
+            {
+                "name": RAW_SCHEMA,
+                "schema": RAW_SCHEMA,
+                "description": "Agency feeds as loaded from Kafka, exactly once, one table per contract.",
+                "tables": [_table(c) for c in sorted(contracts, key=lambda c: c.table)] + [BATCHES_TABLE],
+            }
+        ],
+    }
     return HEADER + yaml.safe_dump(sources, sort_keys=False, allow_unicode=True, width=120)
 
 

@@ -64,8 +64,12 @@ HAS_OUTBOX = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'alerts' 
 TIER_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#e65100", "blacklisted": "#212121"}
 TREND_COLOUR = "#c62828"
 
-_templates = Environment(loader=PackageLoader("ingestion", "templates"), autoescape=select_autoescape(["j2"]),
-                         trim_blocks=True, lstrip_blocks=True)
+_templates = Environment(
+    loader=PackageLoader("ingestion", "templates"),
+    autoescape=select_autoescape(["j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
@@ -74,18 +78,35 @@ def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
     jurisdictions = sorted({j for j, _ in grades})
     trend = rows_as_dicts(con, ARREARS_TREND, {"day": day})
     charts: dict[str, Markup | None] = {
-        "grades": stacked_bars("Credit tiers by jurisdiction 信用等级分布", jurisdictions, TIER_COLOURS, grades,
-                               "enterprises 企业数") if grades else None,
-        "arrears": line("Wage arrears by pay period 欠薪趋势", [(t["pay_period"], t["amount_unpaid"]) for t in trend],
-                        TREND_COLOUR, "unpaid ¥ 欠付金额") if trend else None,
+        "grades": stacked_bars(
+            "Credit tiers by jurisdiction 信用等级分布", jurisdictions, TIER_COLOURS, grades, "enterprises 企业数"
+        )
+        if grades
+        else None,
+        "arrears": line(
+            "Wage arrears by pay period 欠薪趋势",
+            [(t["pay_period"], t["amount_unpaid"]) for t in trend],
+            TREND_COLOUR,
+            "unpaid ¥ 欠付金额",
+        )
+        if trend
+        else None,
     }
     # A night published before any alert was raised has no outbox: every case shows its SLA days.
     has_outbox = one_row(con, HAS_OUTBOX)[0]
     sent = {a["case_key"]: a for a in rows_as_dicts(con, SENT, {"day": day})} if has_outbox else {}
     return _templates.get_template("inspector_page.html.j2").render(
-        day=day, charts=charts, alerts=rows_as_dicts(con, ALERTS), sent=sent, steps=STEPS,
+        day=day,
+        charts=charts,
+        alerts=rows_as_dicts(con, ALERTS),
+        sent=sent,
+        steps=STEPS,
         blacklist=rows_as_dicts(con, BLACKLIST),
-        grades=grades, jurisdictions=jurisdictions, tiers=TIER_COLOURS, trend=trend)
+        grades=grades,
+        jurisdictions=jurisdictions,
+        tiers=TIER_COLOURS,
+        trend=trend,
+    )
 
 
 def render_inspector_page(day: dt.date, settings: Settings | None = None) -> Path:
@@ -102,8 +123,11 @@ def render_inspector_page(day: dt.date, settings: Settings | None = None) -> Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.inspector_page", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.inspector_page",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--date", type=dt.date.fromisoformat, required=True, help="a published night")
     print(render_inspector_page(parser.parse_args(argv).date))
 

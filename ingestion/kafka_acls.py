@@ -60,7 +60,9 @@ def writers(contract: Contract) -> tuple[str, ...]:
     agencies = tuple(getattr(contract, "source_agencies", ()) or ()) or (contract.topic.split(".")[0],)
     for agency in agencies:
         if not _NAME.match(agency):
-            raise ValueError(f"{contract.topic}: agency {agency!r} is not a principal name (lower-case letters, digits, _)")
+            raise ValueError(
+                f"{contract.topic}: agency {agency!r} is not a principal name (lower-case letters, digits, _)"
+            )
     return agencies
 
 
@@ -82,9 +84,13 @@ def acls(feeds: Mapping[str, Contract] | None = None) -> list[Acl]:
         for agency in writers(contract):
             entries |= {Acl(agency, "Write", "topic", topic), Acl(agency, "Describe", "topic", topic)}
         entries |= {Acl(LOADER, "Read", "topic", topic), Acl(LOADER, "Describe", "topic", topic)}
-    entries |= {Acl(LOADER, "Write", "topic", ALERT_TOPIC), Acl(LOADER, "Describe", "topic", ALERT_TOPIC),
-                Acl(INSPECTORATE, "Read", "topic", ALERT_TOPIC), Acl(INSPECTORATE, "Describe", "topic", ALERT_TOPIC),
-                Acl(INSPECTORATE, "Read", "group", f"{INSPECTORATE}.", "prefixed")}
+    entries |= {
+        Acl(LOADER, "Write", "topic", ALERT_TOPIC),
+        Acl(LOADER, "Describe", "topic", ALERT_TOPIC),
+        Acl(INSPECTORATE, "Read", "topic", ALERT_TOPIC),
+        Acl(INSPECTORATE, "Describe", "topic", ALERT_TOPIC),
+        Acl(INSPECTORATE, "Read", "group", f"{INSPECTORATE}.", "prefixed"),
+    }
     return sorted(entries)
 
 
@@ -160,7 +166,9 @@ def parse_allow_lines(script: str) -> list[Acl]:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help=f"exit 1 if {INIT_SCRIPT.relative_to(PROJECT_ROOT)} is stale")
+    parser.add_argument(
+        "--check", action="store_true", help=f"exit 1 if {INIT_SCRIPT.relative_to(PROJECT_ROOT)} is stale"
+    )
     parser.add_argument("--list", action="store_true", help="print the ACLs, one per line")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.list:
@@ -170,8 +178,10 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.check:
         current = INIT_SCRIPT.read_text(encoding="utf-8") if INIT_SCRIPT.exists() else ""
         if current != render():
-            print(f"{INIT_SCRIPT} is stale: run python -m ingestion.kafka_acls > {INIT_SCRIPT.relative_to(PROJECT_ROOT)}",
-                  file=sys.stderr)
+            print(
+                f"{INIT_SCRIPT} is stale: run python -m ingestion.kafka_acls > {INIT_SCRIPT.relative_to(PROJECT_ROOT)}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     sys.stdout.write(render())

@@ -34,17 +34,23 @@ def kafka_client_options(env: Mapping[str, str] | None = None) -> dict[str, Any]
     env = os.environ if env is None else env
     protocol = env.get("GIGSHIELD_KAFKA_SECURITY_PROTOCOL", "").strip().upper() or "PLAINTEXT"
     if protocol not in PROTOCOLS:
-        raise KafkaSecurityError(f"GIGSHIELD_KAFKA_SECURITY_PROTOCOL={protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+        raise KafkaSecurityError(
+            f"GIGSHIELD_KAFKA_SECURITY_PROTOCOL={protocol!r}: expected one of {', '.join(PROTOCOLS)}"
+        )
     options: dict[str, Any] = {"security_protocol": protocol}
     if protocol.startswith("SASL_"):
         mechanism = env.get("GIGSHIELD_KAFKA_SASL_MECHANISM", "").strip().upper() or DEFAULT_MECHANISM
         if mechanism not in MECHANISMS:
-            raise KafkaSecurityError(f"GIGSHIELD_KAFKA_SASL_MECHANISM={mechanism!r}: expected one of {', '.join(MECHANISMS)}")
+            raise KafkaSecurityError(
+                f"GIGSHIELD_KAFKA_SASL_MECHANISM={mechanism!r}: expected one of {', '.join(MECHANISMS)}"
+            )
         username, password = env.get("GIGSHIELD_KAFKA_USERNAME", ""), env.get("GIGSHIELD_KAFKA_PASSWORD", "")
         if not username or not password:
             raise KafkaSecurityError(f"{protocol} needs GIGSHIELD_KAFKA_USERNAME and GIGSHIELD_KAFKA_PASSWORD")
         if mechanism == "PLAIN" and protocol == "SASL_PLAINTEXT":
-            raise KafkaSecurityError("PLAIN over SASL_PLAINTEXT sends the password in clear: use SCRAM-SHA-512 or SASL_SSL")
+            raise KafkaSecurityError(
+                "PLAIN over SASL_PLAINTEXT sends the password in clear: use SCRAM-SHA-512 or SASL_SSL"
+            )
         options.update(sasl_mechanism=mechanism, sasl_plain_username=username, sasl_plain_password=password)
     if protocol in ("SSL", "SASL_SSL"):
         cafile = env.get("GIGSHIELD_KAFKA_SSL_CAFILE", "")

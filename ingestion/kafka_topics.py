@@ -11,8 +11,9 @@ from ingestion.kafka_security import kafka_client_options
 DEFAULT_PARTITIONS = 3
 
 
-def ensure_topics(bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS,
-                  client_id: str = "gigshield") -> None:
+def ensure_topics(
+    bootstrap: str, topics: list[str], partitions: int = DEFAULT_PARTITIONS, client_id: str = "gigshield"
+) -> None:
     """Create the topics that do not exist yet (idempotent)."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id, **kafka_client_options())
     try:

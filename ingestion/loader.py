@@ -50,8 +50,12 @@ class TopicResult:
 
 def cluster_id(bootstrap: str) -> str:
     """The Kafka cluster id: offsets are only meaningful within one cluster's log."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="gigshield-loader",
-                             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS, **kafka_client_options())
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="gigshield-loader",
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+        **kafka_client_options(),
+    )
     try:
         return str(admin.describe_cluster()["cluster_id"])
     finally:
@@ -103,9 +107,11 @@ class OffsetsLostToRetention(RuntimeError):
         self.gaps = gaps
         topics = ",".join(sorted({g.topic for g in gaps}))
         super().__init__(
-            "offsets lost to retention before they were loaded: " + "; ".join(map(str, gaps))
+            "offsets lost to retention before they were loaded: "
+            + "; ".join(map(str, gaps))
             + f". Ask the agency to resend them, or accept the loss with {ACCEPT_OFFSET_GAP_ENV}={topics} "
-            f"(recorded in {RAW_SCHEMA}._offset_gaps).")
+            f"(recorded in {RAW_SCHEMA}._offset_gaps)."
+        )
 
 
 def gap_accepted(topic: str, accept: bool | None = None) -> bool:
@@ -121,20 +127,29 @@ def _record_gaps(con: duckdb.DuckDBPyConnection, cluster: str, gaps: list[Offset
     con.execute("BEGIN TRANSACTION")
     try:
         for g in gaps:
-            con.execute(f"""INSERT INTO {RAW_SCHEMA}._offset_gaps VALUES (?, ?, ?, ?, ?, ?, ?)
+            con.execute(
+                f"""INSERT INTO {RAW_SCHEMA}._offset_gaps VALUES (?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT DO NOTHING""",
-                        [cluster, g.topic, g.partition, g.first_lost, g.last_lost, accepted_by, now])
-            con.execute(f"""UPDATE {RAW_SCHEMA}._offsets SET next_offset = ?, updated_at = ?
+                [cluster, g.topic, g.partition, g.first_lost, g.last_lost, accepted_by, now],
+            )
+            con.execute(
+                f"""UPDATE {RAW_SCHEMA}._offsets SET next_offset = ?, updated_at = ?
                             WHERE cluster_id = ? AND topic = ? AND "partition" = ? AND next_offset < ?""",
-                        [g.last_lost + 1, now, cluster, g.topic, g.partition, g.last_lost + 1])
+                [g.last_lost + 1, now, cluster, g.topic, g.partition, g.last_lost + 1],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def _batches(consumer: KafkaConsumer, end: dict[TopicPartition, int], max_bytes: int,
-             max_messages: int, idle_timeout_s: float = 60.0) -> Iterator[list[Message]]:
+def _batches(
+    consumer: KafkaConsumer,
+    end: dict[TopicPartition, int],
+    max_bytes: int,
+    max_messages: int,
+    idle_timeout_s: float = 60.0,
+) -> Iterator[list[Message]]:
     """Poll until every partition has reached its end offset; yield bounded batches."""
     pending = {tp for tp, offset in end.items() if consumer.position(tp) < offset}
     batch: list[Message] = []
@@ -189,10 +204,18 @@ def _prefetched(batches: Iterator[T], depth: int = 2) -> Iterator[T]:
         raise failure[0]
 
 
-def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: str, cluster: str,
-                 logical_date: dt.date | None = None, *, max_batch_bytes: int = DEFAULT_BATCH_BYTES,
-                 max_batch_messages: int = DEFAULT_BATCH_MESSAGES, accept_offset_gap: bool | None = None,
-                 verifier: MessageVerifier | None = None) -> TopicResult:
+def ingest_topic(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    bootstrap: str,
+    cluster: str,
+    logical_date: dt.date | None = None,
+    *,
+    max_batch_bytes: int = DEFAULT_BATCH_BYTES,
+    max_batch_messages: int = DEFAULT_BATCH_MESSAGES,
+    accept_offset_gap: bool | None = None,
+    verifier: MessageVerifier | None = None,
+) -> TopicResult:
     """Load every message of one topic up to its current end offsets.
 
     Raises OffsetsLostToRetention, before loading anything, when a stored offset is below the start
@@ -209,8 +232,11 @@ def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: 
         consumer.assign(tps)
         stored = stored_offsets(con, cluster, contract.topic)
         beginning = consumer.beginning_offsets(tps)
-        gaps = [OffsetGap(tp.topic, tp.partition, stored[tp.partition], beginning[tp] - 1)
-                for tp in tps if stored.get(tp.partition, beginning[tp]) < beginning[tp]]
+        gaps = [
+            OffsetGap(tp.topic, tp.partition, stored[tp.partition], beginning[tp] - 1)
+            for tp in tps
+            if stored.get(tp.partition, beginning[tp]) < beginning[tp]
+        ]
         if gaps:
             if not gap_accepted(contract.topic, accept_offset_gap):
                 raise OffsetsLostToRetention(gaps)
@@ -224,8 +250,10 @@ def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: 
         result.end_offsets = {tp.partition: o for tp, o in end.items()}
         writer = BatchWriter(con, contract, cluster, verifier)
         # Signatures are verified and the Arrow columns built in the Kafka thread, beside DuckDB's writes.
-        prepared = ((batch, arrow_batch(batch, writer.verify))
-                    for batch in _batches(consumer, end, max_batch_bytes, max_batch_messages))
+        prepared = (
+            (batch, arrow_batch(batch, writer.verify))
+            for batch in _batches(consumer, end, max_batch_bytes, max_batch_messages)
+        )
         for batch, table in _prefetched(prepared):
             counts = writer.write(batch, batch_id=uuid.uuid4().hex, logical_date=logical_date, table=table)
             result.counts += counts
@@ -236,9 +264,15 @@ def ingest_topic(con: duckdb.DuckDBPyConnection, contract: Contract, bootstrap: 
     return result
 
 
-def ingest(warehouse: Path, contracts: Iterable[Contract], bootstrap: str,
-           logical_date: dt.date | None = None, *, accept_offset_gap: bool | None = None,
-           **batch_limits: int) -> list[TopicResult]:
+def ingest(
+    warehouse: Path,
+    contracts: Iterable[Contract],
+    bootstrap: str,
+    logical_date: dt.date | None = None,
+    *,
+    accept_offset_gap: bool | None = None,
+    **batch_limits: int,
+) -> list[TopicResult]:
     """Load the given feeds into the warehouse file; the nightly job calls this once per feed."""
     contracts = list(contracts)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -246,5 +280,16 @@ def ingest(warehouse: Path, contracts: Iterable[Contract], bootstrap: str,
     verifier = MessageVerifier()  # the agencies' keys, read once per run
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_tables(con, contracts)
-        return [ingest_topic(con, c, bootstrap, cluster, logical_date, accept_offset_gap=accept_offset_gap,
-                             verifier=verifier, **batch_limits) for c in contracts]
+        return [
+            ingest_topic(
+                con,
+                c,
+                bootstrap,
+                cluster,
+                logical_date,
+                accept_offset_gap=accept_offset_gap,
+                verifier=verifier,
+                **batch_limits,
+            )
+            for c in contracts
+        ]

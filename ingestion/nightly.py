@@ -43,12 +43,21 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
     counts = asdict(result.counts)
     log.info("%s for %s: %s", topic, day, counts)
     if counts["reused_ids"]:
-        notify_operator_of_data("message_id_reused", topic, day, f"{counts['reused_ids']} message(s) reused a known "
-                                "message id with different content and were quarantined (raw._quarantine): "
-                                "ask the agency why")
+        notify_operator_of_data(
+            "message_id_reused",
+            topic,
+            day,
+            f"{counts['reused_ids']} message(s) reused a known "
+            "message id with different content and were quarantined (raw._quarantine): "
+            "ask the agency why",
+        )
     if counts["unsigned_accepted"]:
-        log.warning("%s for %s: %d unsigned message(s) loaded under GIGSHIELD_ACCEPT_UNSIGNED_UNTIL",
-                    topic, day, counts["unsigned_accepted"])
+        log.warning(
+            "%s for %s: %d unsigned message(s) loaded under GIGSHIELD_ACCEPT_UNSIGNED_UNTIL",
+            topic,
+            day,
+            counts["unsigned_accepted"],
+        )
     return counts
 
 
@@ -67,8 +76,12 @@ def validate_feed(topic: str, day: dt.date, settings: Settings | None = None) ->
     return {**asdict(result), "logical_date": day.isoformat()}
 
 
-def dbt_build(settings: Settings | None = None, select: str | None = None, as_of: dt.date | None = None,
-              full_refresh: bool = False) -> list[tuple[str, str, float]]:
+def dbt_build(
+    settings: Settings | None = None,
+    select: str | None = None,
+    as_of: dt.date | None = None,
+    full_refresh: bool = False,
+) -> list[tuple[str, str, float]]:
     """`dbt build` of the project against the warehouse; raises if any model or test fails, else
     returns (resource type, unique id, seconds) of every node run.
     `as_of` is the data day statuses are evaluated on (var as_of_date; default: today); incremental
@@ -95,8 +108,9 @@ def publish_dataset(dataset: str, day: dt.date, settings: Settings | None = None
 
     settings = settings or Settings.from_env()
     with duckdb.connect(str(settings.warehouse)) as con:
-        result = publish(con, open_context(settings.data_dir), outbound_contracts()[dataset], day,
-                         settings.data_dir / "published")
+        result = publish(
+            con, open_context(settings.data_dir), outbound_contracts()[dataset], day, settings.data_dir / "published"
+        )
     log.info("%s for %s: %s", dataset, day, result)
     result.raise_if_blocked()
     return {**asdict(result), "logical_date": day.isoformat()}
@@ -124,8 +138,10 @@ def render_docs(settings: Settings | None = None) -> dict[str, str]:
     from expectations.docs import build_contract_catalog, build_data_docs
 
     settings = settings or Settings.from_env()
-    return {"data_docs": str(build_data_docs(settings.data_dir)),
-            "contract_catalog": str(build_contract_catalog(settings.data_dir / "docs" / "contracts"))}
+    return {
+        "data_docs": str(build_data_docs(settings.data_dir)),
+        "contract_catalog": str(build_contract_catalog(settings.data_dir / "docs" / "contracts")),
+    }
 
 
 def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int, str]]:
@@ -135,12 +151,14 @@ def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int
         rows = []
         for topic, contract in sorted(default_contracts().items()):
             loaded = one_row(con, f"SELECT count(*) FROM {contract.qualified_table}")[0]
-            quarantined, redelivered, status = one_row(con,
+            quarantined, redelivered, status = one_row(
+                con,
                 f"SELECT (SELECT count(*) FROM {RAW_SCHEMA}._quarantine WHERE topic = $t),"
                 f" (SELECT coalesce(sum(redelivered_messages), 0) FROM {RAW_SCHEMA}._batches WHERE topic = $t),"
                 f" (SELECT coalesce(string_agg(DISTINCT status, ','), '-') FROM {RAW_SCHEMA}._batches"
                 f"  WHERE topic = $t AND logical_date = $d)",
-                {"t": topic, "d": day})
+                {"t": topic, "d": day},
+            )
             rows.append((topic, loaded, quarantined, redelivered, status))
         return rows
 
@@ -148,10 +166,13 @@ def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int
 def publication_summary(warehouse: Path, day: dt.date) -> list[tuple[str, str, int, str | None]]:
     """Per outbound dataset: the latest publication attempt for the day (status, rows, file)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not one_row(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' "
-                           "AND table_name = 'publications'")[0]:
+        if not one_row(
+            con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'publications'"
+        )[0]:
             return []
-        return con.execute("""SELECT dataset, arg_max(status, recorded_at), arg_max(rows, recorded_at),
+        return con.execute(
+            """SELECT dataset, arg_max(status, recorded_at), arg_max(rows, recorded_at),
                                      arg_max(path, recorded_at)
                               FROM audit.publications WHERE logical_date = ? GROUP BY dataset ORDER BY dataset""",
-                           [day]).fetchall()
+            [day],
+        ).fetchall()

@@ -31,8 +31,13 @@ def notify_operator(context: dict[str, Any]) -> None:
 
 def notify_operator_of_data(kind: str, topic: str, day: dt.date, detail: str) -> None:
     """Something in a feed that a person must follow up with the agency; the night goes on."""
-    alert = {"at": dt.datetime.now(dt.UTC).isoformat(), "kind": kind, "topic": topic,
-             "logical_date": day.isoformat(), "detail": detail}
+    alert = {
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "kind": kind,
+        "topic": topic,
+        "logical_date": day.isoformat(),
+        "detail": detail,
+    }
     log.warning("operator alert: %s", alert)
     _append(alert)
 

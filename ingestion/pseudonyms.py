@@ -45,14 +45,18 @@ def pseudonym_key(settings: Settings | None = None) -> bytes:
     if hmac.compare_digest(key, DEVELOPMENT_PSEUDONYM_KEY.encode("utf-8")):
         raise PseudonymKeyError(_refusal(f"{KEY_VARIABLE} is the public development key (or is not set)"))
     if len(key) < MIN_KEY_BYTES:
-        raise PseudonymKeyError(_refusal(f"{KEY_VARIABLE} is {len(key)} bytes long, under the {MIN_KEY_BYTES} required"))
+        raise PseudonymKeyError(
+            _refusal(f"{KEY_VARIABLE} is {len(key)} bytes long, under the {MIN_KEY_BYTES} required")
+        )
     return key
 
 
 def _refusal(reason: str) -> str:
-    return (f"{reason}: outside development mode (GIGSHIELD_ENV=development) worker pseudonyms need a secret key"
-            f" of at least {MIN_KEY_BYTES} bytes. Make one with\n    {MAKE_A_KEY}\nand set it as {KEY_VARIABLE}"
-            " in the environment of every Gigshield process (keep it: pseudonyms change with the key).")
+    return (
+        f"{reason}: outside development mode (GIGSHIELD_ENV=development) worker pseudonyms need a secret key"
+        f" of at least {MIN_KEY_BYTES} bytes. Make one with\n    {MAKE_A_KEY}\nand set it as {KEY_VARIABLE}"
+        " in the environment of every Gigshield process (keep it: pseudonyms change with the key)."
+    )
 
 
 def _mac(key: bytes | str) -> hmac.HMAC:
@@ -95,8 +99,9 @@ def pseudonymiser(key: bytes):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.pseudonyms", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.pseudonyms", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("check", help=f"check {KEY_VARIABLE} against the key policy (exit 2 if refused)")
     parser.parse_args(argv)

@@ -37,8 +37,10 @@ def duplicate_keys_sql(value: str = "value") -> str:
     """True when the envelope or one of its records names a key twice (DuckDB would read the first,
     most JSON libraries the last). Deeper objects are never read by key: a VARCHAR field holding one
     keeps its text verbatim."""
-    return (f"(len(json_keys({value})) <> list_unique(json_keys({value})) OR "
-            f"list_bool_or(list_transform(json_keys({value}, '$.records[*]'), lambda k: len(k) <> list_unique(k))))")
+    return (
+        f"(len(json_keys({value})) <> list_unique(json_keys({value})) OR "
+        f"list_bool_or(list_transform(json_keys({value}, '$.records[*]'), lambda k: len(k) <> list_unique(k))))"
+    )
 
 
 def message_reason_sql(contract: Contract, value: str = "value", env: str = "env") -> str:
@@ -102,10 +104,18 @@ def _typed(contract: Contract, field: Field, text: str) -> str:
         return f"CASE WHEN regexp_full_match({text}, '{DATE_PATTERN}') THEN TRY_CAST({text} AS DATE) END"
     if kind == "TIMESTAMPTZ":
         zone = contract.naive_zone(field)
-        naive = (f" WHEN regexp_full_match({text}, '{NAIVE_TIMESTAMP_PATTERN}') "
-                 f"THEN timezone({_quote_literal(zone)}, TRY_CAST({text} AS TIMESTAMP))") if zone else ""
-        return (f"CASE WHEN regexp_full_match({text}, '{TIMESTAMP_PATTERN}') THEN TRY_CAST({text} AS TIMESTAMPTZ)"
-                f"{naive} END")
+        naive = (
+            (
+                f" WHEN regexp_full_match({text}, '{NAIVE_TIMESTAMP_PATTERN}') "
+                f"THEN timezone({_quote_literal(zone)}, TRY_CAST({text} AS TIMESTAMP))"
+            )
+            if zone
+            else ""
+        )
+        return (
+            f"CASE WHEN regexp_full_match({text}, '{TIMESTAMP_PATTERN}') THEN TRY_CAST({text} AS TIMESTAMPTZ)"
+            f"{naive} END"
+        )
     if kind == "VARCHAR":
         return text
     if kind == "BOOLEAN":  # JSON true/false only: DuckDB would also read 'yes', 't', '1'
@@ -124,43 +134,56 @@ def _field_problem(contract: Contract, field: Field, text: str, typed: str) -> s
     if field.required:
         whens.append(f"WHEN {text} IS NULL THEN {says('required but missing')}")
     if kind in _INTEGER_TYPES:
-        whens += [f"WHEN NOT regexp_full_match({text}, '-?[0-9]+') THEN {says('not an integer')}",
-                  f"WHEN {typed} IS NULL THEN {says(f'integer out of range for {kind}')}"]
+        whens += [
+            f"WHEN NOT regexp_full_match({text}, '-?[0-9]+') THEN {says('not an integer')}",
+            f"WHEN {typed} IS NULL THEN {says(f'integer out of range for {kind}')}",
+        ]
     elif kind in ("DATE", "TIMESTAMPTZ"):
         low, high = contract.date_range(field)
         what = "date" if kind == "DATE" else "timestamp"
         whens.append(f"WHEN lower({text}) LIKE '%inf%' THEN {says(f'not a finite {what}')}")
         if kind == "DATE":
-            whens += [f"WHEN NOT regexp_full_match({text}, '{DATE_PATTERN}') THEN {says('not a YYYY-MM-DD date')}",
-                      f"WHEN {typed} IS NULL THEN {says('not a valid DATE')}",
-                      f"WHEN {typed} < DATE '{low}' OR {typed} > DATE '{high}' THEN {says(f'outside {low}..{high}')}"]
+            whens += [
+                f"WHEN NOT regexp_full_match({text}, '{DATE_PATTERN}') THEN {says('not a YYYY-MM-DD date')}",
+                f"WHEN {typed} IS NULL THEN {says('not a valid DATE')}",
+                f"WHEN {typed} < DATE '{low}' OR {typed} > DATE '{high}' THEN {says(f'outside {low}..{high}')}",
+            ]
         else:
             well_formed = f"regexp_full_match({text}, '{TIMESTAMP_PATTERN}')"
             if contract.naive_zone(field):
                 well_formed += f" OR regexp_full_match({text}, '{NAIVE_TIMESTAMP_PATTERN}')"
             else:
-                whens.append(f"WHEN regexp_full_match({text}, '{NAIVE_TIMESTAMP_PATTERN}') "
-                             f"THEN {says('timestamp without an offset (Z or +hh:mm)')}")
-            whens += [f"WHEN {typed} IS NULL AND NOT ({well_formed}) "
-                      f"THEN {says('not an ISO-8601 timestamp with an offset')}",
-                      f"WHEN {typed} IS NULL THEN {says('not a valid TIMESTAMPTZ')}",
-                      f"WHEN {typed} < {_instant(low)} OR {typed} >= {_instant(high + dt.timedelta(days=1))} "
-                      f"THEN {says(f'outside {low}..{high}')}"]
+                whens.append(
+                    f"WHEN regexp_full_match({text}, '{NAIVE_TIMESTAMP_PATTERN}') "
+                    f"THEN {says('timestamp without an offset (Z or +hh:mm)')}"
+                )
+            whens += [
+                f"WHEN {typed} IS NULL AND NOT ({well_formed}) THEN {says('not an ISO-8601 timestamp with an offset')}",
+                f"WHEN {typed} IS NULL THEN {says('not a valid TIMESTAMPTZ')}",
+                f"WHEN {typed} < {_instant(low)} OR {typed} >= {_instant(high + dt.timedelta(days=1))} "
+                f"THEN {says(f'outside {low}..{high}')}",
+            ]
     elif kind in _FLOAT_TYPES:
-        whens += [f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}",
-                  f"WHEN NOT isfinite({typed}) THEN {says('not a finite number')}"]
+        whens += [
+            f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}",
+            f"WHEN NOT isfinite({typed}) THEN {says('not a finite number')}",
+        ]
     elif kind.startswith(("DECIMAL", "NUMERIC")):
-        whens += [f"WHEN {typed} IS NULL AND NOT isfinite(TRY_CAST({text} AS DOUBLE)) THEN {says('not a finite number')}",
-                  f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}",
-                  # the cast rounds to the type's scale: 12.345 would load as 12.35 (a changed value)
-                  f"WHEN TRY_CAST({text} AS DECIMAL(38, 18)) <> {typed} "
-                  f"THEN {says(f'more decimal places than {kind} keeps (it would be rounded)')}"]
+        whens += [
+            f"WHEN {typed} IS NULL AND NOT isfinite(TRY_CAST({text} AS DOUBLE)) THEN {says('not a finite number')}",
+            f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}",
+            # the cast rounds to the type's scale: 12.345 would load as 12.35 (a changed value)
+            f"WHEN TRY_CAST({text} AS DECIMAL(38, 18)) <> {typed} "
+            f"THEN {says(f'more decimal places than {kind} keeps (it would be rounded)')}",
+        ]
     elif kind != "VARCHAR":
         whens.append(f"WHEN {typed} IS NULL THEN {says(f'not a valid {kind}')}")
     if field.enum:
         allowed = ", ".join(_quote_literal(v) for v in field.enum)
-        whens.append(f"WHEN {text} NOT IN ({allowed}) "
-                     f"THEN {says('')} || {text} || {_quote_literal(' is not one of ' + '|'.join(field.enum))}")
+        whens.append(
+            f"WHEN {text} NOT IN ({allowed}) "
+            f"THEN {says('')} || {text} || {_quote_literal(' is not one of ' + '|'.join(field.enum))}"
+        )
     if not whens:
         return None
     if not field.required:  # a missing optional value is no problem; the checks below need a value
@@ -172,7 +195,10 @@ def typed_record_sql(contract: Contract, rec: str = "rec") -> str:
     """Select list: each field cast once to its contract type, then `reason` listing every
     structural problem '; '-joined ('' when the record parses against the contract).
     The reason refers to the typed columns by alias (DuckDB resolves select-list aliases)."""
-    typed = [f'{_typed(contract, f, f"{rec}.{_ident(f.name)}")} AS {_ident(f.name)}' for f in contract.fields]
-    problems = [p for f in contract.fields
-                if (p := _field_problem(contract, f, f"{rec}.{_ident(f.name)}", _ident(f.name))) is not None]
+    typed = [f"{_typed(contract, f, f'{rec}.{_ident(f.name)}')} AS {_ident(f.name)}" for f in contract.fields]
+    problems = [
+        p
+        for f in contract.fields
+        if (p := _field_problem(contract, f, f"{rec}.{_ident(f.name)}", _ident(f.name))) is not None
+    ]
     return ",\n    ".join(typed) + ",\n    concat_ws('; ', " + ", ".join(problems) + ") AS reason"

@@ -50,8 +50,10 @@ class NightlyRunning(RuntimeError):
     def __init__(self, lock: Path, pid: int | None) -> None:
         self.lock, self.pid = lock, pid
         holder = f"PID {pid}" if pid else "another process (PID not yet written)"
-        super().__init__(f"another nightly run is in progress: {lock} is locked by {holder}; "
-                         "wait for it to finish (nothing was started)")
+        super().__init__(
+            f"another nightly run is in progress: {lock} is locked by {holder}; "
+            "wait for it to finish (nothing was started)"
+        )
 
 
 def _holder(fd: int) -> int | None:
@@ -114,11 +116,13 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = airflow_env()
-    env.update({
-        "GIGSHIELD_KAFKA_BOOTSTRAP": bootstrap,
-        "GIGSHIELD_DATA_DIR": str(settings.data_dir),
-        "GIGSHIELD_WAREHOUSE": str(settings.warehouse),
-    })
+    env.update(
+        {
+            "GIGSHIELD_KAFKA_BOOTSTRAP": bootstrap,
+            "GIGSHIELD_DATA_DIR": str(settings.data_dir),
+            "GIGSHIELD_WAREHOUSE": str(settings.warehouse),
+        }
+    )
     airflow = str(Path(sys.executable).with_name("airflow"))
     log_path = logs / f"nightly_{day.isoformat()}.log"
     _run_logged([airflow, "db", "migrate"], env, log_path)
@@ -135,8 +139,9 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str
 
 def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> str:
     """The state Airflow recorded for the DAG run of this logical date (not the CLI's exit code)."""
-    listed = subprocess.run([airflow, "dags", "list-runs", DAG_ID, "-o", "json"], env=env,
-                            capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        [airflow, "dags", "list-runs", DAG_ID, "-o", "json"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     runs = json.loads(next(line for line in reversed(listed.splitlines()) if line.startswith(("[{", "[]"))))
     wanted = logical_date.astimezone(dt.UTC)
     ours = [r for r in runs if dt.datetime.fromisoformat(r["logical_date"]) == wanted]
@@ -156,21 +161,33 @@ def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
         for dataset, status, count, path in published:
             print(f"{dataset:<{width}}  {count:>10,}  {status}  {path or ''}")
     docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    print(f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
-          f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}"
-          f"\nanalysts:  {snapshot_path(day, settings)} (python -m ingestion.snapshots query ...)"
-          f"\ninspector: {settings.data_dir / 'reports' / day.isoformat() / 'index.html'}")
+    print(
+        f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
+        f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}"
+        f"\nanalysts:  {snapshot_path(day, settings)} (python -m ingestion.snapshots query ...)"
+        f"\ninspector: {settings.data_dir / 'reports' / day.isoformat() / 'index.html'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)")
-    parser.add_argument("--from", dest="first", type=dt.date.fromisoformat,
-                        help="a backfill: run the DAG for every day from this one to --date, in order")
+    parser.add_argument(
+        "--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)"
+    )
+    parser.add_argument(
+        "--from",
+        dest="first",
+        type=dt.date.fromisoformat,
+        help="a backfill: run the DAG for every day from this one to --date, in order",
+    )
     parser.add_argument("--workers", type=int, default=2000, help="synthetic workers (default 2000)")
-    parser.add_argument("--days", type=int, default=1, help="days the synthetic agencies publish, ending on --date "
-                                                            "(at least the backfill's)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="days the synthetic agencies publish, ending on --date (at least the backfill's)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-publish", action="store_true", help="do not run the synthetic agencies (real feeds)")
     args = parser.parse_args(argv)
@@ -194,8 +211,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(EX_TEMPFAIL) from None
     failed = [(day, state, log_path) for day, log_path, state in runs if state != "success"]
     if failed:
-        raise SystemExit("; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
-                         + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}")
+        raise SystemExit(
+            "; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
+            + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}"
+        )
 
 
 def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Settings) -> list[tuple[dt.date, Path, str]]:
@@ -204,8 +223,14 @@ def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Setti
 
     with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
         if not args.no_publish:
-            publish_window(end_date=args.date, days=max(args.days, len(nights)), workers=args.workers, seed=args.seed,
-                           bootstrap=bootstrap, manifest_path=settings.data_dir / "manifests" / f"{args.date}.json")
+            publish_window(
+                end_date=args.date,
+                days=max(args.days, len(nights)),
+                workers=args.workers,
+                seed=args.seed,
+                bootstrap=bootstrap,
+                manifest_path=settings.data_dir / "manifests" / f"{args.date}.json",
+            )
         return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
 
 

@@ -111,11 +111,13 @@ class KeyRegistry:
             if key_id in keys:
                 raise ValueError(f"{where}: key id {key_id} is listed twice")
             keys[key_id] = AgencyKey(
-                key_id=key_id, agency=str(entry["agency"]),
+                key_id=key_id,
+                agency=str(entry["agency"]),
                 public_key=public_key_from_base64(str(entry["public_key"]), f"{where} public_key"),
                 valid_from=_date(entry["valid_from"], f"{where} valid_from"),
                 valid_to=None if entry.get("valid_to") is None else _date(entry["valid_to"], f"{where} valid_to"),
-                development=bool(entry.get("development", False)))
+                development=bool(entry.get("development", False)),
+            )
         return cls(keys, trust_development_keys)
 
 
@@ -131,8 +133,9 @@ def kafka_day(timestamp_ms: int | None) -> dt.date:
     return dt.date.fromordinal(_EPOCH_DAY + (timestamp_ms + _SHANGHAI_MS) // _DAY_MS)
 
 
-def verify(registry: KeyRegistry, headers: Headers | None, value: bytes | None,
-           on: dt.date | None = None) -> tuple[str | None, str | None]:
+def verify(
+    registry: KeyRegistry, headers: Headers | None, value: bytes | None, on: dt.date | None = None
+) -> tuple[str | None, str | None]:
     """(signer agency, None) when `value` carries a valid signature of a trusted key valid `on` that day
     (default today, Beijing time); else (None, the problem)."""
     signature = key_header = None
@@ -185,8 +188,12 @@ class MessageVerifier:
     loader runs) an unsigned message is loaded and counted (`unsigned_accepted`); a forged signature
     or an unknown key is quarantined all the same."""
 
-    def __init__(self, registry: KeyRegistry | None = None, accept_unsigned_until_day: dt.date | None = None,
-                 today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        registry: KeyRegistry | None = None,
+        accept_unsigned_until_day: dt.date | None = None,
+        today: dt.date | None = None,
+    ) -> None:
         self.registry = registry or KeyRegistry.load()
         until = accept_unsigned_until_day if accept_unsigned_until_day is not None else accept_unsigned_until()
         today = today or dt.datetime.now(SHANGHAI).date()
@@ -218,6 +225,6 @@ class MessageVerifier:
         if len(items) < self.PARALLEL_FROM or self.THREADS < 2:
             return [self(*item) for item in items]
         size = -(-len(items) // (self.THREADS * 4))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         with ThreadPoolExecutor(self.THREADS, thread_name_prefix="verify") as pool:
             return [v for part in pool.map(lambda chunk: [self(*item) for item in chunk], chunks) for v in part]

@@ -98,8 +98,14 @@ def publish_snapshot(day: dt.date, settings: Settings | None = None, keep: int =
     previous = _current_night(folder)
     current = _point_at_newest(folder)
     removed = _prune(folder, keep, spare=previous)
-    return {"logical_date": day.isoformat(), "snapshot": str(snapshot), "docs": str(docs), "relations": relations,
-            "current": str(current), "removed": [str(p) for p in removed]}
+    return {
+        "logical_date": day.isoformat(),
+        "snapshot": str(snapshot),
+        "docs": str(docs),
+        "relations": relations,
+        "current": str(current),
+        "removed": [str(p) for p in removed],
+    }
 
 
 def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
@@ -114,17 +120,28 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
         con.execute(f"ATTACH {_literal(str(target))} AS snapshot")
         try:
             con.begin()
-            relations = [r for r in con.execute(
-                "SELECT schema_name, table_name, comment FROM duckdb_tables()"
-                " WHERE database_name = current_database() AND list_contains($s, schema_name)"
-                " UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views()"
-                " WHERE database_name = current_database() AND list_contains($s, schema_name) AND NOT internal"
-                " ORDER BY 1, 2", {"s": list(ANALYST_SCHEMAS)}).fetchall() if ".".join(r[:2]) not in WITHHELD]
-            columns = [c for c in con.execute(
-                "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()"
-                " WHERE database_name = current_database() AND list_contains($s, schema_name)"
-                " AND comment IS NOT NULL AND comment <> ''", {"s": list(ANALYST_SCHEMAS)}).fetchall()
-                if ".".join(c[:2]) not in WITHHELD]
+            relations = [
+                r
+                for r in con.execute(
+                    "SELECT schema_name, table_name, comment FROM duckdb_tables()"
+                    " WHERE database_name = current_database() AND list_contains($s, schema_name)"
+                    " UNION ALL SELECT schema_name, view_name, comment FROM duckdb_views()"
+                    " WHERE database_name = current_database() AND list_contains($s, schema_name) AND NOT internal"
+                    " ORDER BY 1, 2",
+                    {"s": list(ANALYST_SCHEMAS)},
+                ).fetchall()
+                if ".".join(r[:2]) not in WITHHELD
+            ]
+            columns = [
+                c
+                for c in con.execute(
+                    "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns()"
+                    " WHERE database_name = current_database() AND list_contains($s, schema_name)"
+                    " AND comment IS NOT NULL AND comment <> ''",
+                    {"s": list(ANALYST_SCHEMAS)},
+                ).fetchall()
+                if ".".join(c[:2]) not in WITHHELD
+            ]
             for schema in sorted({schema for schema, *_ in relations}):
                 con.execute(f"CREATE SCHEMA snapshot.{_ident(schema)}")
             for schema, name, comment in relations:
@@ -133,12 +150,19 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
                 if comment:
                     con.execute(f"COMMENT ON TABLE snapshot.{relation} IS {_literal(comment)}")
             for schema, name, column, comment in columns:
-                con.execute(f"COMMENT ON COLUMN snapshot.{_ident(schema)}.{_ident(name)}.{_ident(column)}"
-                            f" IS {_literal(comment)}")
-            con.execute("CREATE TABLE snapshot.main.snapshot_night AS SELECT CAST($d AS DATE) AS logical_date,"
-                        " CAST($n AS INTEGER) AS relations", {"d": day, "n": len(relations)})
-            con.execute("COMMENT ON TABLE snapshot.main.snapshot_night IS"
-                        " 'The night (logical date) this snapshot holds, published by ingestion/snapshots.py.'")
+                con.execute(
+                    f"COMMENT ON COLUMN snapshot.{_ident(schema)}.{_ident(name)}.{_ident(column)}"
+                    f" IS {_literal(comment)}"
+                )
+            con.execute(
+                "CREATE TABLE snapshot.main.snapshot_night AS SELECT CAST($d AS DATE) AS logical_date,"
+                " CAST($n AS INTEGER) AS relations",
+                {"d": day, "n": len(relations)},
+            )
+            con.execute(
+                "COMMENT ON TABLE snapshot.main.snapshot_night IS"
+                " 'The night (logical date) this snapshot holds, published by ingestion/snapshots.py.'"
+            )
             con.commit()
         except BaseException:
             con.rollback()
@@ -227,8 +251,10 @@ def current_snapshot(settings: Settings | None = None) -> Path:
     settings = settings or Settings.from_env()
     link = snapshots_dir(settings) / f"{CURRENT}{SNAPSHOT_SUFFIX}"
     if not link.exists():
-        raise FileNotFoundError(f"no snapshot published under {link.parent} yet: a successful night publishes one "
-                                "(python -m ingestion.snapshots publish --date YYYY-MM-DD)")
+        raise FileNotFoundError(
+            f"no snapshot published under {link.parent} yet: a successful night publishes one "
+            "(python -m ingestion.snapshots publish --date YYYY-MM-DD)"
+        )
     return link.resolve()
 
 
@@ -276,8 +302,9 @@ def _literal(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ingestion.snapshots", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ingestion.snapshots", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("path", help="print the current snapshot's file")
     publish = commands.add_parser("publish", help="publish the warehouse's night (after a successful run)")
@@ -285,8 +312,12 @@ def main(argv: list[str] | None = None) -> None:
     query = commands.add_parser("query", help="run a query against a snapshot, read-only")
     query.add_argument("query", help=f"an example ({', '.join(example_queries())}), a .sql file, or SQL text")
     query.add_argument("--date", type=dt.date.fromisoformat, help="a kept night instead of the current one")
-    query.add_argument("--csv", action="store_true", help="CSV with a header row instead of a table (RFC 4180;"
-                       " text starting with = + - @ tab or CR gets a leading ' so spreadsheets do not run it)")
+    query.add_argument(
+        "--csv",
+        action="store_true",
+        help="CSV with a header row instead of a table (RFC 4180;"
+        " text starting with = + - @ tab or CR gets a leading ' so spreadsheets do not run it)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "path":

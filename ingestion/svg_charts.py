@@ -27,10 +27,14 @@ def _axis(top_value: float, label: str) -> list[str]:
     for i in range(TICKS + 1):
         value = top_value * i / TICKS
         y = HEIGHT - BOTTOM - plot_h * i / TICKS
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
-                     f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_fmt(value)}</text>')
-    parts.append(f'<text x="12" y="{TOP + plot_h / 2:.1f}" font-size="11" text-anchor="middle"'
-                 f' transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(label)}</text>')
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_fmt(value)}</text>'
+        )
+    parts.append(
+        f'<text x="12" y="{TOP + plot_h / 2:.1f}" font-size="11" text-anchor="middle"'
+        f' transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(label)}</text>'
+    )
     return parts
 
 
@@ -47,13 +51,19 @@ def _scale_top(largest: float) -> float:
 
 
 def _svg(title: str, body: list[str]) -> Markup:
-    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
-                  f' aria-label="{escape(title)}"><title>{escape(title)}</title>'
-                  + "".join(body) + "</svg>")
+    return Markup(
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}"'
+        f' aria-label="{escape(title)}"><title>{escape(title)}</title>' + "".join(body) + "</svg>"
+    )
 
 
-def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, str],
-                 values: Mapping[tuple[str, str], Number], y_label: str) -> Markup:
+def stacked_bars(
+    title: str,
+    categories: Sequence[str],
+    series: Mapping[str, str],
+    values: Mapping[tuple[str, str], Number],
+    y_label: str,
+) -> Markup:
     """One bar per category, stacked by series (name -> colour); `values[(category, series)]`, absent = 0."""
     totals = [sum(float(values.get((c, s), 0)) for s in series) for c in categories]
     top = _scale_top(max(totals, default=0))
@@ -68,15 +78,21 @@ def stacked_bars(title: str, categories: Sequence[str], series: Mapping[str, str
                 continue
             h = plot_h * float(value) / top
             base -= h
-            body.append(f'<rect class="bar" data-category="{escape(category)}" data-series="{escape(name)}"'
-                        f' data-value="{value}" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}"'
-                        f' fill="{colour}"><title>{escape(category)} · {escape(name)}: {value}</title></rect>')
-        body.append(f'<text x="{x + slot * 0.3:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle"'
-                    f' font-size="12">{escape(category)}</text>')
+            body.append(
+                f'<rect class="bar" data-category="{escape(category)}" data-series="{escape(name)}"'
+                f' data-value="{value}" x="{x:.1f}" y="{base:.1f}" width="{slot * 0.6:.1f}" height="{h:.1f}"'
+                f' fill="{colour}"><title>{escape(category)} · {escape(name)}: {value}</title></rect>'
+            )
+        body.append(
+            f'<text x="{x + slot * 0.3:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle"'
+            f' font-size="12">{escape(category)}</text>'
+        )
     for j, (name, colour) in enumerate(series.items()):  # legend, under the axis
         lx = LEFT + j * 110
-        body.append(f'<rect class="legend" x="{lx}" y="{HEIGHT - 18}" width="12" height="12" fill="{colour}"/>'
-                    f'<text x="{lx + 16}" y="{HEIGHT - 8}" font-size="11">{escape(name)}</text>')
+        body.append(
+            f'<rect class="legend" x="{lx}" y="{HEIGHT - 18}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{lx + 16}" y="{HEIGHT - 8}" font-size="11">{escape(name)}</text>'
+        )
     return _svg(title, body)
 
 
@@ -89,13 +105,20 @@ def line(title: str, points: Sequence[tuple[str, Number]], colour: str, y_label:
     xy = [(LEFT + step * (i + 0.5), HEIGHT - BOTTOM - plot_h * float(v) / top) for i, (_, v) in enumerate(points)]
     labelled = math.ceil(LABEL_WIDTH / step)
     body = _axis(top, y_label)
-    body.append(f'<polyline class="trend" fill="none" stroke="{colour}" stroke-width="2" points="'
-                + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy) + '"/>')
+    body.append(
+        f'<polyline class="trend" fill="none" stroke="{colour}" stroke-width="2" points="'
+        + " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        + '"/>'
+    )
     for i, ((label, value), (x, y)) in enumerate(zip(points, xy, strict=True)):
-        body.append(f'<circle class="point" data-label="{escape(label)}" data-value="{value}" cx="{x:.1f}"'
-                    f' cy="{y:.1f}" r="6" fill="{colour}"><title>{escape(label)}: {value}</title></circle>')
+        body.append(
+            f'<circle class="point" data-label="{escape(label)}" data-value="{value}" cx="{x:.1f}"'
+            f' cy="{y:.1f}" r="6" fill="{colour}"><title>{escape(label)}: {value}</title></circle>'
+        )
         if i % labelled == 0:
-            body.append(f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="11">{_fmt(value)}</text>'
-                        f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="12">'
-                        f'{escape(label)}</text>')
+            body.append(
+                f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" font-size="11">{_fmt(value)}</text>'
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="12">'
+                f"{escape(label)}</text>"
+            )
     return _svg(title, body)

@@ -92,9 +92,13 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [name for (name,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-        [RAW_SCHEMA, table]).fetchall()]
+    return [
+        name
+        for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+            [RAW_SCHEMA, table],
+        ).fetchall()
+    ]
 
 
 def _upgrade_messages(con: duckdb.DuckDBPyConnection) -> None:

@@ -65,13 +65,19 @@ class KafkaSender:
 
     def send(self, destination: str, message: dict[str, Any]) -> None:
         if self._producer is None:  # connect on first use: a broker that is down fails a send, not the run
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, client_id="gigshield-alerts", acks="all",
-                                           request_timeout_ms=int(self.timeout * 1000), **kafka_client_options())
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                client_id="gigshield-alerts",
+                acks="all",
+                request_timeout_ms=int(self.timeout * 1000),
+                **kafka_client_options(),
+            )
         if destination not in self._topics:
             ensure_topics(self.bootstrap, [destination])
             self._topics.add(destination)
-        self._producer.send(destination, to_json(message).encode(),
-                            key=message["alert_id"].encode()).get(timeout=self.timeout)
+        self._producer.send(destination, to_json(message).encode(), key=message["alert_id"].encode()).get(
+            timeout=self.timeout
+        )
 
     def close(self) -> None:
         if self._producer is not None:
@@ -80,8 +86,11 @@ class KafkaSender:
 
 def email_subject(message: dict[str, Any]) -> str:
     enterprise = header_text(message["enterprise_name"] or message["enterprise_uscc"], NAME_IN_SUBJECT_MAX_CHARS)
-    return header_text(f"[Gigshield 预警 {message['severity']}] {message['event']}: {message['case_kind']} - "
-                       f"{enterprise} ({message['enterprise_uscc']}) r{message['revision']}", SUBJECT_MAX_CHARS)
+    return header_text(
+        f"[Gigshield 预警 {message['severity']}] {message['event']}: {message['case_kind']} - "
+        f"{enterprise} ({message['enterprise_uscc']}) r{message['revision']}",
+        SUBJECT_MAX_CHARS,
+    )
 
 
 def _on_their_lines(value: Any) -> Any:
@@ -99,8 +108,9 @@ def email_body(message: dict[str, Any]) -> str:
     """What an inspector reads: the case, what to do by when, and where the evidence is. Data values
     stay on their lines (no value can add a line of its own)."""
     message = _on_their_lines(message)
-    deadlines = [f"{step} by {message[step + '_by']}" for step in ("accept", "connect", "feedback")
-                 if message[step + "_by"]]
+    deadlines = [
+        f"{step} by {message[step + '_by']}" for step in ("accept", "connect", "feedback") if message[step + "_by"]
+    ]
     platforms = ", ".join(message["platform_usccs"]) or "-"
     amount = "-" if message["amount"] is None else f"CNY {message['amount']:.2f}"
     workers = "-" if message["workers_affected"] is None else message["workers_affected"]
@@ -138,9 +148,15 @@ def email(message: dict[str, Any], sender: str, recipient: str) -> EmailMessage:
     if message["revision"] > 1:  # updates and the close thread under the raised alert
         mail["In-Reply-To"] = mail["References"] = _message_id_header(message["alert_id"], 1)
     mail.set_content(email_body(message))
-    mail.add_attachment(to_json(message).encode(), maintype="application", subtype="json",
-                        filename=header_text(f"alert-{message['message_id']}".replace(":", "-").replace("/", "-")
-                                             .replace("\\", "-"), 120) + ".json")
+    mail.add_attachment(
+        to_json(message).encode(),
+        maintype="application",
+        subtype="json",
+        filename=header_text(
+            f"alert-{message['message_id']}".replace(":", "-").replace("/", "-").replace("\\", "-"), 120
+        )
+        + ".json",
+    )
     return mail
 
 
@@ -160,8 +176,12 @@ class WebhookSender:
         self.timeout = timeout_seconds
 
     def send(self, destination: str, message: dict[str, Any]) -> None:
-        request = urllib.request.Request(destination, data=to_json(message).encode(), method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8", "Idempotency-Key": message["message_id"]})
+        request = urllib.request.Request(
+            destination,
+            data=to_json(message).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": message["message_id"]},
+        )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             response.read()
 

@@ -41,5 +41,7 @@ def check_message(message: dict[str, Any]) -> None:
     errors = sorted(_validator().iter_errors(message), key=lambda e: list(e.absolute_path))
     if errors:
         where = message.get("message_id") or message.get("case_key")
-        raise InvalidAlert(f"alert {where} violates {ALERT_CONTRACT_ID}: " + "; ".join(
-            f"{'/'.join(map(str, e.absolute_path)) or '<message>'}: {e.message}" for e in errors))
+        raise InvalidAlert(
+            f"alert {where} violates {ALERT_CONTRACT_ID}: "
+            + "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '<message>'}: {e.message}" for e in errors)
+        )

@@ -44,7 +44,8 @@ class DeliveryResult:
     def raise_if_pending(self) -> None:
         if self.pending:
             raise AlertDeliveryIncomplete(
-                f"{self.pending} alert deliveries still pending (kept for the next run): " + "; ".join(self.errors))
+                f"{self.pending} alert deliveries still pending (kept for the next run): " + "; ".join(self.errors)
+            )
 
 
 PENDING = """
@@ -55,8 +56,14 @@ ORDER BY r.logical_date, r.alert_id, r.revision, d.channel
 """
 
 
-def _try(sender: Sender, destination: str, message: dict, attempts: int, backoff_seconds: float,
-         sleep: Callable[[float], None]) -> tuple[int, str | None]:
+def _try(
+    sender: Sender,
+    destination: str,
+    message: dict,
+    attempts: int,
+    backoff_seconds: float,
+    sleep: Callable[[float], None],
+) -> tuple[int, str | None]:
     """Send with retries; returns the attempts made and the last error (None once sent)."""
     error = None
     for attempt in range(attempts):
@@ -77,8 +84,13 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], attempts: int,
-                    backoff_seconds: float, sleep: Callable[[float], None] = time.sleep) -> DeliveryResult:
+def deliver_pending(
+    con: duckdb.DuckDBPyConnection,
+    senders: dict[str, Sender],
+    attempts: int,
+    backoff_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryResult:
     con.execute(DDL)
     delivered, errors = 0, []
     waiting: set[tuple[str, str]] = set()  # (alert_id, channel) with an earlier revision still pending
@@ -95,13 +107,20 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, senders: dict[str, Sender], 
             except Exception as exc:  # noqa: BLE001 (one delivery never stops the others)
                 tries, error = 1, _error(exc)
         now = dt.datetime.now(dt.UTC)
-        con.execute("""UPDATE alerts.deliveries SET attempts = attempts + $tries, last_error = $error,
+        con.execute(
+            """UPDATE alerts.deliveries SET attempts = attempts + $tries, last_error = $error,
                            last_attempt_at = coalesce($attempted_at, last_attempt_at),
                            status = CASE WHEN $error IS NULL THEN 'delivered' ELSE 'pending' END,
                            delivered_at = CASE WHEN $error IS NULL THEN $attempted_at END
                        WHERE message_id = $message_id AND channel = $channel""",
-                    {"tries": tries, "error": error, "attempted_at": now if tries else None,
-                     "message_id": message_id, "channel": channel})
+            {
+                "tries": tries,
+                "error": error,
+                "attempted_at": now if tries else None,
+                "message_id": message_id,
+                "channel": channel,
+            },
+        )
         if error is None:
             delivered += 1
         else:

@@ -30,7 +30,10 @@ def deliver_alerts(settings: Settings | None = None) -> dict[str, object]:
     """Send every pending alert delivery, of this night or earlier ones; raises if any is still pending."""
     settings = settings or Settings.from_env()
     alert_settings = AlertSettings.from_env()
-    with duckdb.connect(str(settings.warehouse)) as con, open_senders(alert_settings, settings.kafka_bootstrap) as senders:
+    with (
+        duckdb.connect(str(settings.warehouse)) as con,
+        open_senders(alert_settings, settings.kafka_bootstrap) as senders,
+    ):
         result = deliver_pending(con, senders, alert_settings.attempts, alert_settings.backoff_seconds)
     log.info("alert deliveries: %s", result)
     result.raise_if_pending()

@@ -36,9 +36,25 @@ ALERT_NAMESPACE = uuid.UUID("0d7f3a52-1c4e-4b8e-9f43-6a2e5d1b7c90")
 # Deadline columns of the message and the mart's SLA column (days after first_raised_on) each comes from.
 DEADLINES = {"accept_by": "sla_accept_days", "connect_by": "sla_connect_days", "feedback_by": "sla_feedback_days"}
 # Mart columns carried into the message as they are.
-CASE_FIELDS = ("case_key", "case_kind", "case_ref", "severity", "enterprise_uscc", "enterprise_name",
-               "platform_usccs", "region_code", "jurisdiction", "inspectorate_name", "inspectorate_email",
-               "opened_on", "amount", "workers_affected", "summary", "evidence", "fingerprint")
+CASE_FIELDS = (
+    "case_key",
+    "case_kind",
+    "case_ref",
+    "severity",
+    "enterprise_uscc",
+    "enterprise_name",
+    "platform_usccs",
+    "region_code",
+    "jurisdiction",
+    "inspectorate_name",
+    "inspectorate_email",
+    "opened_on",
+    "amount",
+    "workers_affected",
+    "summary",
+    "evidence",
+    "fingerprint",
+)
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS alerts;
@@ -88,32 +104,64 @@ def to_json(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, default=_json_default, sort_keys=True)
 
 
-def case_message(case: dict[str, Any], alert_id: str, revision: int, event: str, day: dt.date,
-                 first_raised_on: dt.date) -> dict[str, Any]:
+def case_message(
+    case: dict[str, Any], alert_id: str, revision: int, event: str, day: dt.date, first_raised_on: dt.date
+) -> dict[str, Any]:
     """The message for a raised or updated alert; deadlines count from the night it was first raised."""
-    deadlines = {name: None if case[days] is None else first_raised_on + dt.timedelta(days=case[days])
-                 for name, days in DEADLINES.items()}
-    return json.loads(to_json({
-        "message_id": f"{alert_id}:{revision}", "alert_id": alert_id, "revision": revision, "event": event,
-        "status": "open", "logical_date": day, "first_raised_on": first_raised_on,
-        **deadlines, **{f: case[f] for f in CASE_FIELDS}}))
+    deadlines = {
+        name: None if case[days] is None else first_raised_on + dt.timedelta(days=case[days])
+        for name, days in DEADLINES.items()
+    }
+    return json.loads(
+        to_json(
+            {
+                "message_id": f"{alert_id}:{revision}",
+                "alert_id": alert_id,
+                "revision": revision,
+                "event": event,
+                "status": "open",
+                "logical_date": day,
+                "first_raised_on": first_raised_on,
+                **deadlines,
+                **{f: case[f] for f in CASE_FIELDS},
+            }
+        )
+    )
 
 
 def closing_message(last: dict[str, Any], revision: int, day: dt.date) -> dict[str, Any]:
     """The last message said again with the alert closed: the case is no longer among the night's."""
-    return {**last, "message_id": f"{last['alert_id']}:{revision}", "revision": revision, "event": "closed",
-            "status": "closed", "logical_date": day.isoformat()}
+    return {
+        **last,
+        "message_id": f"{last['alert_id']}:{revision}",
+        "revision": revision,
+        "event": "closed",
+        "status": "closed",
+        "logical_date": day.isoformat(),
+    }
 
 
-def _record(con: duckdb.DuckDBPyConnection, message: dict[str, Any], day: dt.date, settings: AlertSettings,
-            topic: str) -> None:
+def _record(
+    con: duckdb.DuckDBPyConnection, message: dict[str, Any], day: dt.date, settings: AlertSettings, topic: str
+) -> None:
     check_message(message)
-    con.execute("INSERT INTO alerts.alert_revisions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [message["message_id"], message["alert_id"], message["revision"], message["event"], day,
-                 to_json(message), dt.datetime.now(dt.UTC)])
+    con.execute(
+        "INSERT INTO alerts.alert_revisions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            message["message_id"],
+            message["alert_id"],
+            message["revision"],
+            message["event"],
+            day,
+            to_json(message),
+            dt.datetime.now(dt.UTC),
+        ],
+    )
     for channel, destination in settings.destinations(topic, message).items():
-        con.execute("INSERT INTO alerts.deliveries VALUES (?, ?, ?, 'pending', 0, NULL, NULL, NULL)",
-                    [message["message_id"], channel, destination])
+        con.execute(
+            "INSERT INTO alerts.deliveries VALUES (?, ?, ?, 'pending', 0, NULL, NULL, NULL)",
+            [message["message_id"], channel, destination],
+        )
 
 
 def _check_night(con: duckdb.DuckDBPyConnection, day: dt.date) -> list[dict[str, Any]]:
@@ -132,8 +180,9 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, day: dt.date, settings: AlertSe
     con.execute(DDL)
     cases = _check_night(con, day)
     topic = alert_contract().topic
-    open_alerts = {a["case_key"]: a
-                   for a in rows_as_dicts(con, "SELECT * FROM alerts.alert_state WHERE status = 'open'")}
+    open_alerts = {
+        a["case_key"]: a for a in rows_as_dicts(con, "SELECT * FROM alerts.alert_state WHERE status = 'open'")
+    }
     counts = {"raised": 0, "updated": 0, "closed": 0, "unchanged": 0}
     con.begin()
     try:
@@ -142,25 +191,43 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, day: dt.date, settings: AlertSe
             if alert is None:
                 alert_id = str(uuid.uuid5(ALERT_NAMESPACE, f"{case['case_key']}@{day}"))
                 _record(con, case_message(case, alert_id, 1, "raised", day, day), day, settings, topic)
-                con.execute("INSERT INTO alerts.alert_state VALUES (?, ?, 'open', 1, ?, ?, ?, NULL)",
-                            [alert_id, case["case_key"], case["fingerprint"], day, day])
+                con.execute(
+                    "INSERT INTO alerts.alert_state VALUES (?, ?, 'open', 1, ?, ?, ?, NULL)",
+                    [alert_id, case["case_key"], case["fingerprint"], day, day],
+                )
                 counts["raised"] += 1
             elif alert["fingerprint"] != case["fingerprint"]:
                 revision = alert["revision"] + 1
-                _record(con, case_message(case, alert["alert_id"], revision, "updated", day, alert["first_raised_on"]),
-                        day, settings, topic)
-                con.execute("UPDATE alerts.alert_state SET revision = ?, fingerprint = ?, last_updated_on = ? "
-                            "WHERE alert_id = ?", [revision, case["fingerprint"], day, alert["alert_id"]])
+                _record(
+                    con,
+                    case_message(case, alert["alert_id"], revision, "updated", day, alert["first_raised_on"]),
+                    day,
+                    settings,
+                    topic,
+                )
+                con.execute(
+                    "UPDATE alerts.alert_state SET revision = ?, fingerprint = ?, last_updated_on = ? "
+                    "WHERE alert_id = ?",
+                    [revision, case["fingerprint"], day, alert["alert_id"]],
+                )
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
         for alert in open_alerts.values():  # cases gone tonight
-            last = json.loads(one_row(con, "SELECT message FROM alerts.alert_revisions WHERE alert_id = ? "
-                                          "AND revision = ?", [alert["alert_id"], alert["revision"]])[0])
+            last = json.loads(
+                one_row(
+                    con,
+                    "SELECT message FROM alerts.alert_revisions WHERE alert_id = ? AND revision = ?",
+                    [alert["alert_id"], alert["revision"]],
+                )[0]
+            )
             revision = alert["revision"] + 1
             _record(con, closing_message(last, revision, day), day, settings, topic)
-            con.execute("UPDATE alerts.alert_state SET status = 'closed', revision = ?, last_updated_on = ?, "
-                        "closed_on = ? WHERE alert_id = ?", [revision, day, day, alert["alert_id"]])
+            con.execute(
+                "UPDATE alerts.alert_state SET status = 'closed', revision = ?, last_updated_on = ?, "
+                "closed_on = ? WHERE alert_id = ?",
+                [revision, day, day, alert["alert_id"]],
+            )
             counts["closed"] += 1
         con.execute("INSERT OR REPLACE INTO alerts.nights VALUES (?, ?)", [day, dt.datetime.now(dt.UTC)])
         con.commit()

@@ -24,8 +24,17 @@ def main() -> None:
     parser.add_argument("--violation-rate", type=float, default=Rates.violation)
     parser.add_argument("--malformed-rate", type=float, default=Rates.malformed)
     args = parser.parse_args()
-    manifest = publish_window(args.date, args.days, args.workers, args.seed, args.bootstrap, args.manifest,
-                              args.mode, args.records_per_message, Rates(args.violation_rate, args.malformed_rate))
+    manifest = publish_window(
+        args.date,
+        args.days,
+        args.workers,
+        args.seed,
+        args.bootstrap,
+        args.manifest,
+        args.mode,
+        args.records_per_message,
+        Rates(args.violation_rate, args.malformed_rate),
+    )
     for topic in sorted(manifest.messages):
         print(f"{topic:<32} {manifest.messages[topic]:>8,} messages {manifest.records[topic]:>10,} records")
     print(f"violations injected: {len(manifest.violations):,}; malformed messages: {len(manifest.malformed):,}")

@@ -25,8 +25,9 @@ class Malformed:
     value: bytes
 
 
-def malformed_message(contract: Contract, envelope: dict[str, object], template: dict[str, object],
-                      message_id: str, rng: random.Random) -> Malformed:
+def malformed_message(
+    contract: Contract, envelope: dict[str, object], template: dict[str, object], message_id: str, rng: random.Random
+) -> Malformed:
     """One malformed message for a topic, derived from a valid record of it."""
     kinds = MESSAGE_KINDS + RECORD_KINDS
     kind = kinds[rng.randrange(len(kinds))]

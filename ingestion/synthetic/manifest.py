@@ -14,15 +14,23 @@ from ingestion.synthetic.violations import Rates, Violation
 @dataclass
 class Manifest:
     parameters: dict[str, object]
-    messages: dict[str, int] = field(default_factory=dict)      # per topic, malformed included
-    records: dict[str, int] = field(default_factory=dict)       # valid records per topic
+    messages: dict[str, int] = field(default_factory=dict)  # per topic, malformed included
+    records: dict[str, int] = field(default_factory=dict)  # valid records per topic
     violations: dict[tuple[str, ...], Violation] = field(default_factory=dict)
     malformed: list[Malformed] = field(default_factory=list)
 
     @classmethod
     def start(cls, *, seed: int, workers: int, start: dt.date, end: dt.date, rates: Rates, mode: str) -> Manifest:
-        return cls({"seed": seed, "workers": workers, "start": start.isoformat(), "end": end.isoformat(),
-                    "mode": mode, **asdict(rates)})
+        return cls(
+            {
+                "seed": seed,
+                "workers": workers,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "mode": mode,
+                **asdict(rates),
+            }
+        )
 
     def count(self, topic: str, messages: int, records: int) -> None:
         self.messages[topic] = self.messages.get(topic, 0) + messages
@@ -42,9 +50,17 @@ class Manifest:
         return {
             "parameters": self.parameters,
             "topics": {t: {"messages": self.messages[t], "records": self.records[t]} for t in sorted(self.messages)},
-            "violations": [v.as_json() for v in sorted(self.violations.values(), key=lambda v: (v.kind, v.business_key, v.employer_uscc, v.worker_id_number or ""))],
-            "malformed": [{"topic": m.topic, "message_id": m.message_id, "record_index": m.record_index, "kind": m.kind}
-                          for m in self.malformed],
+            "violations": [
+                v.as_json()
+                for v in sorted(
+                    self.violations.values(),
+                    key=lambda v: (v.kind, v.business_key, v.employer_uscc, v.worker_id_number or ""),
+                )
+            ],
+            "malformed": [
+                {"topic": m.topic, "message_id": m.message_id, "record_index": m.record_index, "kind": m.kind}
+                for m in self.malformed
+            ],
         }
 
     def write(self, path: Path) -> None:

@@ -25,12 +25,27 @@ from ingestion.synthetic.violations import Rates
 from ingestion.synthetic.world import build_world
 
 MESSAGE_NAMESPACE = uuid.UUID("6f1c3c52-5a8e-4f4b-9a51-6b1d2f0c9e11")
-KEY_FIELDS = ("payer_uscc", "employer_uscc", "enterprise_uscc", "respondent_uscc", "uscc", "holder_uscc", "worker_id_number")
+KEY_FIELDS = (
+    "payer_uscc",
+    "employer_uscc",
+    "enterprise_uscc",
+    "respondent_uscc",
+    "uscc",
+    "holder_uscc",
+    "worker_id_number",
+)
 
 
 def producer(bootstrap: str) -> KafkaProducer:
-    return KafkaProducer(bootstrap_servers=bootstrap, client_id="gigshield-agencies", compression_type="zstd",
-                         linger_ms=20, batch_size=4 << 20, max_request_size=64 << 20, acks=1)
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id="gigshield-agencies",
+        compression_type="zstd",
+        linger_ms=20,
+        batch_size=4 << 20,
+        max_request_size=64 << 20,
+        acks=1,
+    )
 
 
 def message_id(topic: str, day: dt.date, seed: int, workers: int, seq: int) -> str:
@@ -38,8 +53,12 @@ def message_id(topic: str, day: dt.date, seed: int, workers: int, seq: int) -> s
 
 
 def envelope(contract: Contract, day: dt.date, agency: str | None = None) -> dict[str, object]:
-    return {"source_agency": agency or contract.agency, "contract": contract.topic,
-            "contract_version": contract.version, "produced_at": stamp(day, 23, 30)}
+    return {
+        "source_agency": agency or contract.agency,
+        "contract": contract.topic,
+        "contract_version": contract.version,
+        "produced_at": stamp(day, 23, 30),
+    }
 
 
 def publisher(contract: Contract, record: Record) -> str:
@@ -54,7 +73,7 @@ def publisher(contract: Contract, record: Record) -> str:
 
 def chunks(records: list[Record], size: int) -> Iterator[list[Record]]:
     for i in range(0, len(records), size):
-        yield records[i:i + size]
+        yield records[i : i + size]
 
 
 def by_publisher(contract: Contract, records: list[Record]) -> dict[str, list[Record]]:
@@ -69,9 +88,16 @@ def partition_key(record: Record) -> bytes:
     return str(next((record[k] for k in KEY_FIELDS if record.get(k)), "")).encode()
 
 
-def messages_for(contract: Contract, records: list[Record], day: dt.date, seed: int, workers: int,
-                 per_message: int, rates: Rates, manifest: Manifest
-                 ) -> Iterator[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+def messages_for(
+    contract: Contract,
+    records: list[Record],
+    day: dt.date,
+    seed: int,
+    workers: int,
+    per_message: int,
+    rates: Rates,
+    manifest: Manifest,
+) -> Iterator[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
     """(key, value, headers) of every message of one topic and day, malformed extras included, each
     signed by the agency that sends it."""
     seq = 0
@@ -87,17 +113,30 @@ def messages_for(contract: Contract, records: list[Record], day: dt.date, seed: 
     for _ in range(int(expected) + (rng.random() < expected % 1)):
         template = records[rng.randrange(len(records))]
         agency = publisher(contract, template)
-        bad = malformed_message(contract, envelope(contract, day, agency), template,
-                                message_id(contract.topic, day, seed, workers, seq), rng)
+        bad = malformed_message(
+            contract,
+            envelope(contract, day, agency),
+            template,
+            message_id(contract.topic, day, seed, workers, seq),
+            rng,
+        )
         seq += 1
         manifest.add_malformed(bad)
         yield b"malformed", bad.value, sign_as(agency, bad.value)
     manifest.count(contract.topic, seq, len(records))
 
 
-def publish_window(end_date: dt.date, days: int, workers: int, seed: int, bootstrap: str,
-                   manifest_path: Path | None = None, mode: str = "auto", records_per_message: int = 1000,
-                   rates: Rates = Rates()) -> Manifest:
+def publish_window(
+    end_date: dt.date,
+    days: int,
+    workers: int,
+    seed: int,
+    bootstrap: str,
+    manifest_path: Path | None = None,
+    mode: str = "auto",
+    records_per_message: int = 1000,
+    rates: Rates = Rates(),
+) -> Manifest:
     """Publish `days` days of every feed ending on `end_date`; returns (and writes) the manifest."""
     contracts = default_contracts()
     world = build_world(seed, workers)
@@ -113,8 +152,9 @@ def publish_window(end_date: dt.date, days: int, workers: int, seed: int, bootst
             for topic, contract in sorted(contracts.items()):
                 bulk = mode == "bulk" or (mode == "auto" and contract.delivery == "bulk")
                 per_message = records_per_message if bulk else 1
-                for key, value, headers in messages_for(contract, output.records.get(topic, []), day, seed,
-                                                        workers, per_message, rates, manifest):
+                for key, value, headers in messages_for(
+                    contract, output.records.get(topic, []), day, seed, workers, per_message, rates, manifest
+                ):
                     kafka.send(topic, value, key=key, headers=headers)
             kafka.flush()
     finally:

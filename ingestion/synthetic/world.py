@@ -30,8 +30,13 @@ BIRTH_PLACES = ("210122", "210321", "430121", "430221", "330122", "530121", "532
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 BRANDS = ("速达", "飞驰", "安行", "畅运", "优送", "星链", "云途", "快驿", "鲸选", "锦程")
-SUFFIX = {"platform": "网络科技有限公司", "labour_dispatch": "劳务派遣有限公司", "franchisee": "配送服务有限公司",
-          "agent": "商务代理有限公司", "outsourcer": "人力资源外包有限公司"}
+SUFFIX = {
+    "platform": "网络科技有限公司",
+    "labour_dispatch": "劳务派遣有限公司",
+    "franchisee": "配送服务有限公司",
+    "agent": "商务代理有限公司",
+    "outsourcer": "人力资源外包有限公司",
+}
 EPOCH = dt.date(2024, 1, 1)  # onboarding dates fall between EPOCH and ONBOARDING_END
 ONBOARDING_END = dt.date(2026, 6, 30)
 
@@ -83,7 +88,7 @@ class Engagement:
     written_agreement: bool
     onboarding: dt.date
     daily_minutes: int  # typical online minutes on a working day
-    pay_factor: float   # pay as a multiple of the minimum wage (clean pay is well above it)
+    pay_factor: float  # pay as a multiple of the minimum wage (clean pay is well above it)
 
     @property
     def region(self) -> Region:
@@ -114,9 +119,15 @@ def load_regions() -> tuple[Region, ...]:
         wages = {(r["province"], int(r["tier"])): r for r in csv.DictReader(f)}
     with (seeds / "ref_regions.csv").open(encoding="utf-8") as f:
         return tuple(
-            Region(r["region_code"], r["region_name"], r["province"], r["jurisdiction"], int(r["min_wage_tier"]),
-                   float(wages[(r["province"], int(r["min_wage_tier"]))]["monthly_min"]),
-                   float(wages[(r["province"], int(r["min_wage_tier"]))]["hourly_min"]))
+            Region(
+                r["region_code"],
+                r["region_name"],
+                r["province"],
+                r["jurisdiction"],
+                int(r["min_wage_tier"]),
+                float(wages[(r["province"], int(r["min_wage_tier"]))]["monthly_min"]),
+                float(wages[(r["province"], int(r["min_wage_tier"]))]["hourly_min"]),
+            )
             for r in csv.DictReader(f)
         )
 
@@ -142,8 +153,13 @@ def _enterprise(rng: random.Random, kind: str, industry: str, region: Region, pl
     return Enterprise(
         uscc=make_uscc(rng, region.code),
         name=f"{region.name}{rng.choice(BRANDS)}{rng.choice(BRANDS)}{SUFFIX[kind if kind in SUFFIX else 'platform']}",
-        legal_rep_name=_person_name(rng), legal_rep_id=make_resident_id(rng), region=region, kind=kind,
-        industry=industry, registered=EPOCH - dt.timedelta(days=rng.randrange(3000)), platforms=platforms,
+        legal_rep_name=_person_name(rng),
+        legal_rep_id=make_resident_id(rng),
+        region=region,
+        kind=kind,
+        industry=industry,
+        registered=EPOCH - dt.timedelta(days=rng.randrange(3000)),
+        platforms=platforms,
     )
 
 
@@ -152,7 +168,8 @@ def build_world(seed: int, workers: int) -> World:
     regions = load_regions()
     platforms = tuple(
         _enterprise(rng, "platform", industry, regions[(i * 2 + j) % len(regions)], ())
-        for i, industry in enumerate(INDUSTRY_OCCUPATION) for j in range(2)
+        for i, industry in enumerate(INDUSTRY_OCCUPATION)
+        for j in range(2)
     )
     partners = []
     for _ in range(max(10, workers // 50)):
@@ -164,20 +181,31 @@ def build_world(seed: int, workers: int) -> World:
 
     engagements = []
     for w in range(workers):
-        worker = Worker(make_resident_id(rng), _person_name(rng), f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
-                        f"62{rng.randrange(10**17):017d}")
+        worker = Worker(
+            make_resident_id(rng),
+            _person_name(rng),
+            f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+            f"62{rng.randrange(10**17):017d}",
+        )
         chosen = rng.sample(platforms, 2) if rng.random() < 0.12 else [rng.choice(platforms)]  # multi-platform workers
         for n, platform in enumerate(chosen):
             candidates = partners_of[platform.uscc]
             employer = platform if not candidates or rng.random() < 0.3 else rng.choice(candidates)
             relationship = rng.choices(("labour_contract", "not_fully", "civil"), (35, 45, 20))[0]
-            engagements.append(Engagement(
-                key=f"{w}:{n}", worker=worker, platform=platform, employer=employer,
-                role="platform_self" if employer is platform else employer.kind,
-                occupation=INDUSTRY_OCCUPATION[platform.industry], relationship=relationship,
-                part_time=relationship == "labour_contract" and rng.random() < 0.15,
-                written_agreement=relationship != "civil" or rng.random() < 0.5,
-                onboarding=EPOCH + dt.timedelta(days=rng.randrange((ONBOARDING_END - EPOCH).days)),
-                daily_minutes=rng.randrange(240, 450), pay_factor=round(rng.uniform(1.4, 2.5), 2),
-            ))
+            engagements.append(
+                Engagement(
+                    key=f"{w}:{n}",
+                    worker=worker,
+                    platform=platform,
+                    employer=employer,
+                    role="platform_self" if employer is platform else employer.kind,
+                    occupation=INDUSTRY_OCCUPATION[platform.industry],
+                    relationship=relationship,
+                    part_time=relationship == "labour_contract" and rng.random() < 0.15,
+                    written_agreement=relationship != "civil" or rng.random() < 0.5,
+                    onboarding=EPOCH + dt.timedelta(days=rng.randrange((ONBOARDING_END - EPOCH).days)),
+                    daily_minutes=rng.randrange(240, 450),
+                    pay_factor=round(rng.uniform(1.4, 2.5), 2),
+                )
+            )
     return World(seed, regions, platforms, tuple(partners), tuple(engagements))
