@@ -58,8 +58,13 @@ class Nights:
 
 
 def _unpaid(record: dict[str, Any], day: dt.date) -> dict[str, Any]:
-    return record | {"payment_id": f"{record['payment_id']}:unpaid:{day}", "amount_paid": 0.0, "paid_date": None,
-                     "payment_status": "unpaid", "snapshot_date": day.isoformat()}
+    return record | {
+        "payment_id": f"{record['payment_id']}:unpaid:{day}",
+        "amount_paid": 0.0,
+        "paid_date": None,
+        "payment_status": "unpaid",
+        "snapshot_date": day.isoformat(),
+    }
 
 
 def _snapshot_cases(warehouse: Path, target: Path) -> None:
@@ -78,34 +83,77 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
     records = generate_day(world, N1, N1, Rates(0, 0)).records
     enterprises = records["samr.enterprise.v1"]
     regions = {e["uscc"]: e["region_code"] for e in enterprises}
-    payers = collections.Counter(r["payer_uscc"] for r in records["hrss.wage_payment.v1"]
-                                 if regions[r["payer_uscc"]] == GAOQING)
+    payers = collections.Counter(
+        r["payer_uscc"] for r in records["hrss.wage_payment.v1"] if regions[r["payer_uscc"]] == GAOQING
+    )
     employer = next(e for e in enterprises if e["uscc"] == payers.most_common(1)[0][0])
     first, second = [r for r in records["hrss.wage_payment.v1"] if r["payer_uscc"] == employer["uscc"]][:2]
     listed, judged, injured = [e for e in enterprises if e["uscc"] != employer["uscc"]][:3]
     worker = first["worker_id_number"]
-    complaint = {"event_id": "CQ-1:received", "complaint_id": "CQ-1", "channel": "hotline_12333",
-                 "event_type": "received", "event_at": "2026-11-23T09:00:00+08:00", "region_code": GAOQING,
-                 "respondent_uscc": employer["uscc"], "platform_uscc": first["platform_uscc"],
-                 "complainant_id_number": worker, "category": "wage_arrears", "amount_claimed": 5000.0,
-                 "workers_involved": 1, "handling_unit": "高青县劳动保障监察大队"}
-    award = {"record_id": "K-1:awarded", "case_number": "(2026)3703民初1020001号", "forum": "arbitration",
-             "respondent_uscc": judged["uscc"], "claimant_count": 3, "cause": "wage_arrears",
-             "amount_claimed": 30000.0, "amount_awarded": 24000.0, "filed_date": "2026-09-01",
-             "judgment_date": "2026-10-20", "judgment_status": "awarded", "enforcement_status": "enforcing",
-             "region_code": judged["region_code"], "updated_at": "2026-11-01T10:00:00+08:00"}
-    incident = {"incident_id": "I-1", "enterprise_uscc": injured["uscc"], "worker_id_number": worker,
-                "region_code": injured["region_code"], "incident_at": "2026-11-23T18:00:00+08:00",
-                "reported_at": "2026-11-23T19:00:00+08:00", "incident_type": "traffic", "severity": "serious",
-                "deaths": 0, "injuries": 2, "severe_weather": True}
+    complaint = {
+        "event_id": "CQ-1:received",
+        "complaint_id": "CQ-1",
+        "channel": "hotline_12333",
+        "event_type": "received",
+        "event_at": "2026-11-23T09:00:00+08:00",
+        "region_code": GAOQING,
+        "respondent_uscc": employer["uscc"],
+        "platform_uscc": first["platform_uscc"],
+        "complainant_id_number": worker,
+        "category": "wage_arrears",
+        "amount_claimed": 5000.0,
+        "workers_involved": 1,
+        "handling_unit": "高青县劳动保障监察大队",
+    }
+    award = {
+        "record_id": "K-1:awarded",
+        "case_number": "(2026)3703民初1020001号",
+        "forum": "arbitration",
+        "respondent_uscc": judged["uscc"],
+        "claimant_count": 3,
+        "cause": "wage_arrears",
+        "amount_claimed": 30000.0,
+        "amount_awarded": 24000.0,
+        "filed_date": "2026-09-01",
+        "judgment_date": "2026-10-20",
+        "judgment_status": "awarded",
+        "enforcement_status": "enforcing",
+        "region_code": judged["region_code"],
+        "updated_at": "2026-11-01T10:00:00+08:00",
+    }
+    incident = {
+        "incident_id": "I-1",
+        "enterprise_uscc": injured["uscc"],
+        "worker_id_number": worker,
+        "region_code": injured["region_code"],
+        "incident_at": "2026-11-23T18:00:00+08:00",
+        "reported_at": "2026-11-23T19:00:00+08:00",
+        "incident_type": "traffic",
+        "severity": "serious",
+        "deaths": 0,
+        "injuries": 2,
+        "severe_weather": True,
+    }
     night_feeds = {
-        N1: {"samr.enterprise.v1": enterprises, "hrss.wage_payment.v1": [_unpaid(first, N1)],
-             "hrss.complaint_event.v1": [complaint], "court.case.v1": [award],
-             "hrss.inspection_order.v1": [order("HN-UNPAID", listed["uscc"], "60000.00")],
-             "emergency.safety_incident.v1": [incident]},
-        N2: {"hrss.wage_payment.v1": [_unpaid(second, N2)],
-             "court.case.v1": [award | {"record_id": "K-1:concluded", "enforcement_status": "concluded",
-                                        "updated_at": "2026-11-25T10:00:00+08:00"}]},
+        N1: {
+            "samr.enterprise.v1": enterprises,
+            "hrss.wage_payment.v1": [_unpaid(first, N1)],
+            "hrss.complaint_event.v1": [complaint],
+            "court.case.v1": [award],
+            "hrss.inspection_order.v1": [order("HN-UNPAID", listed["uscc"], "60000.00")],
+            "emergency.safety_incident.v1": [incident],
+        },
+        N2: {
+            "hrss.wage_payment.v1": [_unpaid(second, N2)],
+            "court.case.v1": [
+                award
+                | {
+                    "record_id": "K-1:concluded",
+                    "enforcement_status": "concluded",
+                    "updated_at": "2026-11-25T10:00:00+08:00",
+                }
+            ],
+        },
     }
     warehouse, gx = root / "warehouse.duckdb", root / "gx"
     marts = {}
@@ -121,15 +169,25 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
             marts[day] = root / f"cases-{day}.duckdb"
             _snapshot_cases(warehouse, marts[day])
     with duckdb.connect(str(warehouse)) as con:
-        arrears_message_id = con.execute("SELECT _message_id FROM raw.hrss__wage_payment WHERE payment_id = ?",
-                                         [_unpaid(first, N1)["payment_id"]]).fetchone()[0]
-    yield Nights(marts=marts, employer=employer, arrears_message_id=arrears_message_id, cases={
-        "arrears": f"wage_arrears:{employer['uscc']}", "complaint": "complaint_sla_breach:CQ-1",
-        "blacklist": "unpaid_wage_blacklist:HN-UNPAID", "award": f"unsatisfied_judgment:{award['case_number']}",
-        "incident": "safety_incident:I-1"})
+        arrears_message_id = con.execute(
+            "SELECT _message_id FROM raw.hrss__wage_payment WHERE payment_id = ?", [_unpaid(first, N1)["payment_id"]]
+        ).fetchone()[0]
+    yield Nights(
+        marts=marts,
+        employer=employer,
+        arrears_message_id=arrears_message_id,
+        cases={
+            "arrears": f"wage_arrears:{employer['uscc']}",
+            "complaint": "complaint_sla_breach:CQ-1",
+            "blacklist": "unpaid_wage_blacklist:HN-UNPAID",
+            "award": f"unsatisfied_judgment:{award['case_number']}",
+            "incident": "safety_incident:I-1",
+        },
+    )
 
 
 # --- what the alert topic received -------------------------------------------------------------
+
 
 def kafka_marks(bootstrap: str) -> dict[TopicPartition, int]:
     """Current end offsets of the alert topic (empty before it exists)."""
@@ -188,10 +246,16 @@ def channels(nights, broker, tmp_path, monkeypatch) -> Iterator[Channels]:
     smtp.start()
     threading.Thread(target=webhook.server.serve_forever, daemon=True).start()
     warehouse = tmp_path / "warehouse.duckdb"
-    for name, value in {"GIGSHIELD_WAREHOUSE": warehouse, "GIGSHIELD_DATA_DIR": tmp_path,
-                        "GIGSHIELD_KAFKA_BOOTSTRAP": broker.bootstrap, "GIGSHIELD_SMTP_HOST": "127.0.0.1",
-                        "GIGSHIELD_SMTP_PORT": smtp.port, "GIGSHIELD_ALERT_WEBHOOK_URL": webhook.url,
-                        "GIGSHIELD_ALERT_ATTEMPTS": 3, "GIGSHIELD_ALERT_BACKOFF_SECONDS": 0.01}.items():
+    for name, value in {
+        "GIGSHIELD_WAREHOUSE": warehouse,
+        "GIGSHIELD_DATA_DIR": tmp_path,
+        "GIGSHIELD_KAFKA_BOOTSTRAP": broker.bootstrap,
+        "GIGSHIELD_SMTP_HOST": "127.0.0.1",
+        "GIGSHIELD_SMTP_PORT": smtp.port,
+        "GIGSHIELD_ALERT_WEBHOOK_URL": webhook.url,
+        "GIGSHIELD_ALERT_ATTEMPTS": 3,
+        "GIGSHIELD_ALERT_BACKOFF_SECONDS": 0.01,
+    }.items():
         monkeypatch.setenv(name, str(value))
     try:
         yield Channels(broker.bootstrap, inbox, webhook, warehouse, nights.marts)
@@ -203,13 +267,19 @@ def channels(nights, broker, tmp_path, monkeypatch) -> Iterator[Channels]:
 
 # --- the mart ----------------------------------------------------------------------------------
 
+
 def test_the_cases_mart_routes_each_case_to_its_inspectorate_with_the_jurisdictions_sla(nights):
     with duckdb.connect(str(nights.marts[N1]), read_only=True) as con:
-        rows = {r[0]: r[1:] for r in con.execute(
-            f"SELECT case_key, severity, region_code, inspectorate_email, sla_accept_days, sla_connect_days, "
-            f"sla_feedback_days, workers_affected FROM {CASE_TABLE}").fetchall()}
-        evidence = con.execute(f"SELECT evidence FROM {CASE_TABLE} WHERE case_key = ?",
-                               [nights.cases["arrears"]]).fetchone()[0]
+        rows = {
+            r[0]: r[1:]
+            for r in con.execute(
+                f"SELECT case_key, severity, region_code, inspectorate_email, sla_accept_days, sla_connect_days, "
+                f"sla_feedback_days, workers_affected FROM {CASE_TABLE}"
+            ).fetchall()
+        }
+        evidence = con.execute(
+            f"SELECT evidence FROM {CASE_TABLE} WHERE case_key = ?", [nights.cases["arrears"]]
+        ).fetchone()[0]
     assert set(rows) == set(nights.cases.values())
     assert rows[nights.cases["arrears"]] == ("high", GAOQING, f"ldbzjc-{GAOQING}@example.org", 0, 1, 3, 1)
     assert rows[nights.cases["complaint"]][:2] == ("high", GAOQING)
@@ -220,6 +290,7 @@ def test_the_cases_mart_routes_each_case_to_its_inspectorate_with_the_jurisdicti
 
 
 # --- raising and delivering ----------------------------------------------------------------------
+
 
 def test_night_one_raises_every_case_once_on_kafka_by_email_and_to_the_webhook(nights, channels):
     ch = channels
@@ -259,18 +330,28 @@ def test_night_two_updates_the_open_case_closes_the_gone_one_and_sends_nothing_e
     first = {m["case_key"]: m for m in ch.webhook.received}
     ch.night(N2)
     marks, mails_before = kafka_marks(ch.bootstrap), len(ch.inbox.messages)
-    assert {k: v for k, v in raise_alerts(N2).items() if k != "logical_date"} == \
-        {"raised": 0, "updated": 2, "closed": 1, "unchanged": 2}
+    assert {k: v for k, v in raise_alerts(N2).items() if k != "logical_date"} == {
+        "raised": 0,
+        "updated": 2,
+        "closed": 1,
+        "unchanged": 2,
+    }
     deliver_alerts()
 
     produced = {m["case_key"]: m for _, m in kafka_since(ch.bootstrap, marks)}
     assert set(produced) == {nights.cases[c] for c in ("arrears", "complaint", "award")}
     arrears = produced[nights.cases["arrears"]]
-    assert (arrears["alert_id"], arrears["revision"], arrears["event"]) == \
-        (first[nights.cases["arrears"]]["alert_id"], 2, "updated")
+    assert (arrears["alert_id"], arrears["revision"], arrears["event"]) == (
+        first[nights.cases["arrears"]]["alert_id"],
+        2,
+        "updated",
+    )
     assert arrears["workers_affected"] == 2 and len(arrears["evidence"]) == 2
-    assert (arrears["first_raised_on"], arrears["accept_by"], arrears["feedback_by"]) == \
-        ("2026-11-24", "2026-11-24", "2026-11-27")  # deadlines count from the night the alert was raised
+    assert (arrears["first_raised_on"], arrears["accept_by"], arrears["feedback_by"]) == (
+        "2026-11-24",
+        "2026-11-24",
+        "2026-11-27",
+    )  # deadlines count from the night the alert was raised
     award = produced[nights.cases["award"]]
     assert (award["event"], award["status"], award["revision"]) == ("closed", "closed", 2)
     new_mails = [mail for _, mail in ch.inbox.messages[mails_before:]]
@@ -297,9 +378,9 @@ def test_a_webhook_outage_is_retried_until_every_alert_is_delivered_in_order(nig
     with pytest.raises(AlertDeliveryIncomplete, match="HTTP Error 503"):
         deliver_alerts()
     assert ch.webhook.received == [] and ch.webhook.calls == 5 * 3
-    assert ch.query("SELECT channel, status, min(attempts), max(attempts) FROM alerts.deliveries "
-                    "GROUP BY ALL ORDER BY channel") == [
-        ("email", "delivered", 1, 1), ("kafka", "delivered", 1, 1), ("webhook", "pending", 3, 3)]
+    assert ch.query(
+        "SELECT channel, status, min(attempts), max(attempts) FROM alerts.deliveries GROUP BY ALL ORDER BY channel"
+    ) == [("email", "delivered", 1, 1), ("kafka", "delivered", 1, 1), ("webhook", "pending", 3, 3)]
 
     ch.night(N2)
     raise_alerts(N2)
@@ -319,14 +400,17 @@ def test_a_message_breaking_the_contract_or_a_stale_mart_raises_nothing(nights, 
     ch = channels
     ch.night(N1)
     with duckdb.connect(str(ch.warehouse)) as con:
-        con.execute(f"UPDATE {CASE_TABLE} SET enterprise_uscc = 'not-a-uscc' WHERE case_key = ?",
-                    [nights.cases["incident"]])
+        con.execute(
+            f"UPDATE {CASE_TABLE} SET enterprise_uscc = 'not-a-uscc' WHERE case_key = ?", [nights.cases["incident"]]
+        )
     with pytest.raises(InvalidAlert, match="enterprise_uscc"):
         raise_alerts(N1)
     with pytest.raises(CasesNotBuilt):
         raise_alerts(N2)
-    assert ch.query("SELECT (SELECT count(*) FROM alerts.alert_state), (SELECT count(*) FROM alerts.deliveries), "
-                    "(SELECT count(*) FROM alerts.nights)") == [(0, 0, 0)]
+    assert ch.query(
+        "SELECT (SELECT count(*) FROM alerts.alert_state), (SELECT count(*) FROM alerts.deliveries), "
+        "(SELECT count(*) FROM alerts.nights)"
+    ) == [(0, 0, 0)]
 
 
 # --- one delivery never stops another -------------------------------------------------------------
@@ -338,8 +422,9 @@ def test_a_name_with_line_breaks_and_markup_goes_out_everywhere_and_injects_noth
     ch = channels
     ch.night(N1)
     with duckdb.connect(str(ch.warehouse)) as con:
-        con.execute(f"UPDATE {CASE_TABLE} SET enterprise_name = ? WHERE case_key = ?",
-                    [HOSTILE_NAME, nights.cases["arrears"]])
+        con.execute(
+            f"UPDATE {CASE_TABLE} SET enterprise_name = ? WHERE case_key = ?", [HOSTILE_NAME, nights.cases["arrears"]]
+        )
     marks = kafka_marks(ch.bootstrap)
     assert raise_alerts(N1)["raised"] == 5
     assert deliver_alerts()["pending"] == 0
@@ -352,8 +437,9 @@ def test_a_name_with_line_breaks_and_markup_goes_out_everywhere_and_injects_noth
 
     assert len(ch.inbox.messages) == 5
     assert all(len(to) == 1 for to, _ in ch.inbox.messages)  # no Bcc recipient was injected
-    to, mail = next((to, m) for to, m in ch.inbox.messages
-                    if m["Message-ID"] == f"<{arrears['alert_id']}.1@gigshield.alerts>")
+    to, mail = next(
+        (to, m) for to, m in ch.inbox.messages if m["Message-ID"] == f"<{arrears['alert_id']}.1@gigshield.alerts>"
+    )
     assert to == [f"ldbzjc-{GAOQING}@example.org"] and mail["Bcc"] is None
     subject = mail["Subject"]
     assert not any(c in subject for c in "\r\n\u2028\u2029\x85\x0b")
@@ -366,8 +452,9 @@ def test_a_name_with_line_breaks_and_markup_goes_out_everywhere_and_injects_noth
     assert json.loads(attached.get_content()) == arrears
 
 
-def test_an_unexpected_error_in_one_delivery_is_recorded_and_every_other_delivery_goes_out(nights, channels,
-                                                                                           monkeypatch):
+def test_an_unexpected_error_in_one_delivery_is_recorded_and_every_other_delivery_goes_out(
+    nights, channels, monkeypatch
+):
     ch = channels
     ch.night(N1)
     raise_alerts(N1)
@@ -381,10 +468,13 @@ def test_an_unexpected_error_in_one_delivery_is_recorded_and_every_other_deliver
     monkeypatch.setattr(WebhookSender, "send", send_but_one)
     with pytest.raises(AlertDeliveryIncomplete, match="ValueError: cannot encode this one"):
         deliver_alerts()
-    deliveries = ch.query("SELECT r.message ->> 'case_key', d.channel, d.status, d.attempts, d.last_error "
-                          "FROM alerts.deliveries d JOIN alerts.alert_revisions r USING (message_id)")
+    deliveries = ch.query(
+        "SELECT r.message ->> 'case_key', d.channel, d.status, d.attempts, d.last_error "
+        "FROM alerts.deliveries d JOIN alerts.alert_revisions r USING (message_id)"
+    )
     assert [d for d in deliveries if d[2] == "pending"] == [
-        (nights.cases["blacklist"], "webhook", "pending", 1, "ValueError: cannot encode this one")]
+        (nights.cases["blacklist"], "webhook", "pending", 1, "ValueError: cannot encode this one")
+    ]
     assert sum(d[2] == "delivered" for d in deliveries) == 5 * 3 - 1
     assert len(ch.webhook.received) == 4 and len(ch.inbox.messages) == 5
 

@@ -33,16 +33,23 @@ SECRET = "raw-secret-430121199001011234"
 @pytest.fixture
 def published(tmp_path) -> Settings:
     """A warehouse with a raw secret and a mart of hostile enterprise names, published as the current night."""
-    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path / "data",
-                                   warehouse=tmp_path / "data" / "warehouse.duckdb")
+    settings = dataclasses.replace(
+        Settings.from_env(), data_dir=tmp_path / "data", warehouse=tmp_path / "data" / "warehouse.duckdb"
+    )
     settings.data_dir.mkdir()
     with duckdb.connect(str(settings.warehouse)) as con:
         con.execute("CREATE SCHEMA raw; CREATE TABLE raw.people AS SELECT $s AS id_number", {"s": SECRET})
-        con.execute("CREATE SCHEMA marts; CREATE TABLE marts.dim_enterprise (enterprise_name VARCHAR,"
-                    " amount_owed DECIMAL(12, 2), workers INTEGER, ratio DOUBLE, listed_on DATE)")
-        con.executemany("INSERT INTO marts.dim_enterprise VALUES (?, ?, ?, ?, ?)",
-                        [(name, Decimal("-3.50") if i == 0 else Decimal(i), -i, -0.25 * i, DAY if i % 2 else None)
-                         for i, name in enumerate(NAMES)])
+        con.execute(
+            "CREATE SCHEMA marts; CREATE TABLE marts.dim_enterprise (enterprise_name VARCHAR,"
+            " amount_owed DECIMAL(12, 2), workers INTEGER, ratio DOUBLE, listed_on DATE)"
+        )
+        con.executemany(
+            "INSERT INTO marts.dim_enterprise VALUES (?, ?, ?, ?, ?)",
+            [
+                (name, Decimal("-3.50") if i == 0 else Decimal(i), -i, -0.25 * i, DAY if i % 2 else None)
+                for i, name in enumerate(NAMES)
+            ],
+        )
     (settings.data_dir / "secret.csv").write_text(f"id\n{SECRET}\n", encoding="utf-8")
     folder = snapshots.snapshots_dir(settings)
     folder.mkdir()
@@ -54,8 +61,13 @@ def published(tmp_path) -> Settings:
 def analyst(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     """`python -m ingestion.snapshots query ...` in an analyst's process; output decoded, line ends kept."""
     env = {**os.environ, "GIGSHIELD_DATA_DIR": str(settings.data_dir)}
-    done = subprocess.run([sys.executable, "-m", "ingestion.snapshots", "query", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingestion.snapshots", "query", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
@@ -89,8 +101,11 @@ def test_a_hostile_analyst_connection_reads_nothing_but_the_snapshot(published, 
         with pytest.raises(duckdb.Error, match=error):
             con.execute(sql).fetchall()
         assert con.execute("SELECT count(*) FROM marts.dim_enterprise").fetchone()[0] == len(NAMES)  # still usable
-        settings = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE list_contains(?, name)",
-                                    [list(ANALYST_CONFIG)]).fetchall())
+        settings = dict(
+            con.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE list_contains(?, name)", [list(ANALYST_CONFIG)]
+            ).fetchall()
+        )
     assert settings == {name: str(value).lower() for name, value in ANALYST_CONFIG.items()}
     assert not (published.data_dir / "exfiltrated.csv").exists() and not (published.data_dir / "dump").exists()
 
@@ -127,9 +142,23 @@ def test_csv_export_escapes_formulas_and_keeps_numbers(published):
 
 def test_csv_cell_escapes_only_text():
     assert [csv_cell(v) for v in ("=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "", "x-1")] == [
-        "'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "'\r=1", "", "x-1"]
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@A1",
+        "'\t=1",
+        "'\r=1",
+        "",
+        "x-1",
+    ]
     assert [csv_cell(v) for v in (-1, -2.5, Decimal("-3.50"), None, DAY, True)] == [
-        -1, -2.5, Decimal("-3.50"), None, DAY, True]
+        -1,
+        -2.5,
+        Decimal("-3.50"),
+        None,
+        DAY,
+        True,
+    ]
 
 
 def test_restrict_file_makes_the_warehouse_and_its_log_private(tmp_path):
@@ -145,8 +174,12 @@ def test_restrict_file_makes_the_warehouse_and_its_log_private(tmp_path):
 
 def test_the_data_folders_sensitive_files_are_private(tmp_path):
     settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, warehouse=tmp_path / "warehouse.duckdb")
-    files = [settings.warehouse, tmp_path / "manifests" / "2026-11-24.json", tmp_path / "logs" / "nightly.log",
-             tmp_path / "operator_alerts.jsonl"]
+    files = [
+        settings.warehouse,
+        tmp_path / "manifests" / "2026-11-24.json",
+        tmp_path / "logs" / "nightly.log",
+        tmp_path / "operator_alerts.jsonl",
+    ]
     public = tmp_path / "published" / "x.parquet"  # extracts are for sharing: left alone
     for file in (*files, public):
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -157,9 +190,15 @@ def test_the_data_folders_sensitive_files_are_private(tmp_path):
 
 
 def test_the_nightly_ingest_leaves_the_warehouse_private(broker, tmp_path):
-    settings = dataclasses.replace(Settings.from_env(), data_dir=tmp_path, warehouse=tmp_path / "warehouse.duckdb",
-                                   kafka_bootstrap=broker.bootstrap)
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=tmp_path,
+        warehouse=tmp_path / "warehouse.duckdb",
+        kafka_bootstrap=broker.bootstrap,
+    )
     nightly.ingest_feed("hrss.inspection_order.v1", DAY, settings)
     assert settings.warehouse.stat().st_mode & 0o777 == 0o600
-    assert not Path(str(settings.warehouse) + ".wal").exists() or Path(
-        str(settings.warehouse) + ".wal").stat().st_mode & 0o777 == 0o600
+    assert (
+        not Path(str(settings.warehouse) + ".wal").exists()
+        or Path(str(settings.warehouse) + ".wal").stat().st_mode & 0o777 == 0o600
+    )

@@ -35,9 +35,16 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_job_killed_without_stopping_its_broker_leaves_no_broker_running():
-    owner = subprocess.Popen([sys.executable, "-c", "import sys, time; from ingestion.broker import EmbeddedBroker; "
-                              "b = EmbeddedBroker().start(); print(b._process.pid, flush=True); time.sleep(120)"],
-                             stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from ingestion.broker import EmbeddedBroker; "
+            "b = EmbeddedBroker().start(); print(b._process.pid, flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     broker_pid = int(owner.stdout.readline())
     assert _alive(broker_pid)
     owner.send_signal(signal.SIGKILL)  # no chance to run its clean-up

@@ -55,7 +55,8 @@ def test_no_committed_contract_breaks_its_previous_version(in_git, path, tmp_pat
     if previous is None:
         return  # a new contract (or a new topic version): nothing published to break
     assert breaking_changes(previous, PROJECT_ROOT / path, tmp_path) == [], (
-        f"{path} breaks its previous version: bump the topic version (new id and file) instead")
+        f"{path} breaks its previous version: bump the topic version (new id and file) instead"
+    )
 
 
 def _variant(tmp_path: Path, name: str, change) -> Path:
@@ -77,9 +78,18 @@ def test_the_check_catches_breaking_changes_and_lets_compatible_ones_through(tmp
         next(p for p in props if p["name"] == "snapshot_date").update(logicalType="string", physicalType="VARCHAR")
 
     def add_optional_field(props):
-        props.append({"name": "remark", "logicalType": "string", "physicalType": "VARCHAR", "required": False,
-                      "description": "Free-text remark."})
+        props.append(
+            {
+                "name": "remark",
+                "logicalType": "string",
+                "physicalType": "VARCHAR",
+                "required": False,
+                "description": "Free-text remark.",
+            }
+        )
 
     assert any("paid_date" in c for c in breaking_changes(current, _variant(tmp_path, "drop", drop_field), tmp_path))
-    assert any("snapshot_date" in c for c in breaking_changes(current, _variant(tmp_path, "retype", retype_field), tmp_path))
+    assert any(
+        "snapshot_date" in c for c in breaking_changes(current, _variant(tmp_path, "retype", retype_field), tmp_path)
+    )
     assert breaking_changes(current, _variant(tmp_path, "add", add_optional_field), tmp_path) == []

@@ -16,10 +16,24 @@ OUTBOUND = sorted(outbound_contracts())
 
 
 def test_the_feeds_the_rules_need_are_all_there():
-    assert sorted([
-        "samr.enterprise.v1", "samr.penalty.v1", "transport.licence.v1", "emergency.safety_incident.v1",
-        "nhsa.medical_enrolment.v1", "hrss.employment_ledger.v1", "hrss.wage_payment.v1", "hrss.service_time.v1",
-        "hrss.complaint_event.v1", "court.case.v1", "hrss.inspection_order.v1"]) == FEEDS
+    assert (
+        sorted(
+            [
+                "samr.enterprise.v1",
+                "samr.penalty.v1",
+                "transport.licence.v1",
+                "emergency.safety_incident.v1",
+                "nhsa.medical_enrolment.v1",
+                "hrss.employment_ledger.v1",
+                "hrss.wage_payment.v1",
+                "hrss.service_time.v1",
+                "hrss.complaint_event.v1",
+                "court.case.v1",
+                "hrss.inspection_order.v1",
+            ]
+        )
+        == FEEDS
+    )
 
 
 @pytest.mark.parametrize("path", [f"{t}.odcs.yaml" for t in FEEDS] + [f"outbound/{d}.odcs.yaml" for d in OUTBOUND])

@@ -28,19 +28,35 @@ pytestmark = pytest.mark.integration
 def credit(broker, tmp_path_factory):
     """The hand-built cases through the pipeline and dbt, once for the module (the tests only read the marts)."""
     tmp_path, feeds = tmp_path_factory.mktemp("credit"), own_feeds()
-    enterprises = generate_day(build_world(seed=3, workers=100), AS_OF, AS_OF, Rates(0, 0)).records["samr.enterprise.v1"]
+    enterprises = generate_day(build_world(seed=3, workers=100), AS_OF, AS_OF, Rates(0, 0)).records[
+        "samr.enterprise.v1"
+    ]
     employer, thrice, once, grave, elsewhere = enterprises[:5]
-    penalties = [penalty(1, thrice["uscc"], "hrss", "wage_arrears"), penalty(2, thrice["uscc"], "hrss", "working_time"),
-                 penalty(3, thrice["uscc"], "hrss", "deposit"), penalty(4, once["uscc"], "hrss", "social_insurance"),
-                 penalty(5, grave["uscc"], "hrss", "refused_correction"), penalty(6, elsewhere["uscc"], "samr", "other")]
+    penalties = [
+        penalty(1, thrice["uscc"], "hrss", "wage_arrears"),
+        penalty(2, thrice["uscc"], "hrss", "working_time"),
+        penalty(3, thrice["uscc"], "hrss", "deposit"),
+        penalty(4, once["uscc"], "hrss", "social_insurance"),
+        penalty(5, grave["uscc"], "hrss", "refused_correction"),
+        penalty(6, elsewhere["uscc"], "samr", "other"),
+    ]
     orders = [
         order("HN-UNPAID", employer["uscc"], "60000.00"),  # 12 workers, 3 months, ¥60,000 ≥ ¥40,000
-        order("HN-PAID", employer["uscc"], "60000.00", amount_paid="60000.00", paid_in_full_date="2026-10-20",
-              written_commitment_date="2026-10-21", status="complied"),  # paid and committed before 10-29
+        order(
+            "HN-PAID",
+            employer["uscc"],
+            "60000.00",
+            amount_paid="60000.00",
+            paid_in_full_date="2026-10-20",
+            written_commitment_date="2026-10-21",
+            status="complied",
+        ),  # paid and committed before 10-29
         order("HN-SMALL", employer["uscc"], "20000.00"),  # under the ¥40,000 threshold: watch list, not here
     ]
     warehouse, gx = tmp_path / "w.duckdb", tmp_path / "gx"
-    assert load_and_validate(broker, warehouse, gx, feeds, "samr.enterprise.v1", enterprises, AS_OF).status == "released"
+    assert (
+        load_and_validate(broker, warehouse, gx, feeds, "samr.enterprise.v1", enterprises, AS_OF).status == "released"
+    )
     assert load_and_validate(broker, warehouse, gx, feeds, "hrss.inspection_order.v1", orders, AS_OF).quarantined == 0
     assert load_and_validate(broker, warehouse, gx, feeds, "samr.penalty.v1", penalties, AS_OF).quarantined == 0
     with duckdb.connect(str(warehouse)) as con:  # the feeds this case does not use: present, empty
@@ -52,12 +68,18 @@ def credit(broker, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
         frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
         watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()
-        tiers = con.execute("SELECT enterprise_uscc, compliance_grade, credit_tier, labour_penalties, measures "
-                            "FROM marts.fct_enterprise_credit WHERE grade_year = 2026").fetchall()
+        tiers = con.execute(
+            "SELECT enterprise_uscc, compliance_grade, credit_tier, labour_penalties, measures "
+            "FROM marts.fct_enterprise_credit WHERE grade_year = 2026"
+        ).fetchall()
     cases = {"employer": employer, "thrice": thrice, "once": once, "grave": grave, "elsewhere": elsewhere}
     by_uscc = {uscc: (grade, tier, n, measures) for uscc, grade, tier, n, measures in tiers}
-    return (employer, {row["order_id"]: row for row in frame.to_dict("records")}, dict(watched),
-            {name: by_uscc[e["uscc"]] for name, e in cases.items()})
+    return (
+        employer,
+        {row["order_id"]: row for row in frame.to_dict("records")},
+        dict(watched),
+        {name: by_uscc[e["uscc"]] for name, e in cases.items()},
+    )
 
 
 def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_dates(credit):
@@ -65,8 +87,17 @@ def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_date
     listed = rows["HN-UNPAID"]
     assert listed["listing_criterion"] == "many_workers_threshold" and listed["many_workers_threshold"] == 40000
     assert (listed["enterprise_uscc"], listed["legal_rep_name"]) == (employer["uscc"], employer["legal_rep_name"])
-    dates = {k: listed[k].date() for k in ("notice_date", "objection_deadline", "verification_deadline",
-                                           "decision_date", "listed_from", "listed_until")}
+    dates = {
+        k: listed[k].date()
+        for k in (
+            "notice_date",
+            "objection_deadline",
+            "verification_deadline",
+            "decision_date",
+            "listed_from",
+            "listed_until",
+        )
+    }
     assert dates == {
         "notice_date": dt.date(2026, 9, 28),  # first working day after Fri 09-25
         "objection_deadline": dt.date(2026, 10, 10),  # 5 working days: 09-29, 09-30, 10-08, 10-09, Sat 10-10

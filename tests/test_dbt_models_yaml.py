@@ -32,8 +32,11 @@ def test_the_committed_yaml_is_what_the_outbound_contracts_generate():
 
 
 def test_every_outbound_contract_describes_its_model_and_every_column():
-    models = {m["name"]: m for path in PUBLISHED_FILES.values()
-              for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]}
+    models = {
+        m["name"]: m
+        for path in PUBLISHED_FILES.values()
+        for m in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+    }
     assert {name: {c["name"] for c in m["columns"]} for name, m in models.items()} == _published()
     for contract in outbound_contracts().values():
         model = models[model_location(contract)[1]]
@@ -50,6 +53,7 @@ def _modified(contract, change):
     doc = copy.deepcopy(contract.odcs())
     change(doc.schema_[0].properties)
     from ingestion.contracts import Field  # the same reading the loader does
+
     fields = tuple(Field.from_odcs(p) for p in doc.schema_[0].properties)
     return dataclasses.replace(contract, fields=fields, document=doc)
 
@@ -66,11 +70,21 @@ def test_a_changed_description_and_enum_in_the_contract_change_the_generated_yam
     before, after = model_entry(contract), model_entry(_modified(contract, change))
     column = next(c for c in after["columns"] if c["name"] == "finding_kind")
     assert column["description"] == "Which rule found it."
-    assert {"accepted_values": {"arguments": {"values": [
-        "late_social_insurance", "medical_cover_gap", "medical_cover_window_open", "late_injury_cover"]}}} \
-        in column["data_tests"]
-    assert [c for c in before["columns"] if c["name"] != "finding_kind"] == \
-        [c for c in after["columns"] if c["name"] != "finding_kind"]
+    assert {
+        "accepted_values": {
+            "arguments": {
+                "values": [
+                    "late_social_insurance",
+                    "medical_cover_gap",
+                    "medical_cover_window_open",
+                    "late_injury_cover",
+                ]
+            }
+        }
+    } in column["data_tests"]
+    assert [c for c in before["columns"] if c["name"] != "finding_kind"] == [
+        c for c in after["columns"] if c["name"] != "finding_kind"
+    ]
     text = render_models_yaml([_modified(contract, change)])[PUBLISHED_FILES["sharing"]]
     assert "Which rule found it." in text and "late_injury_cover" in text
 
@@ -78,14 +92,17 @@ def test_a_changed_description_and_enum_in_the_contract_change_the_generated_yam
 def test_contract_relationships_and_dbt_tests_become_dbt_tests():
     contract = outbound_contracts()["gigshield.fct_wage_payments.v1"]
     payer = next(c for c in model_entry(contract)["columns"] if c["name"] == "payer_uscc")
-    assert {"relationships": {"arguments": {"to": "ref('dim_enterprise')", "field": "uscc"},
-                              "config": {"severity": "warn"}}} in payer["data_tests"]
+    assert {
+        "relationships": {"arguments": {"to": "ref('dim_enterprise')", "field": "uscc"}, "config": {"severity": "warn"}}
+    } in payer["data_tests"]
 
     def add_dbt_test(props):
         from open_data_contract_standard.model import CustomProperty
+
         amount = next(p for p in props if p.name == "amount_due")
-        amount.customProperties = [CustomProperty(property="dbtTests", value=[
-            {"dbt_utils.accepted_range": {"arguments": {"min_value": 0}}}])]
+        amount.customProperties = [
+            CustomProperty(property="dbtTests", value=[{"dbt_utils.accepted_range": {"arguments": {"min_value": 0}}}])
+        ]
 
     amount = next(c for c in model_entry(_modified(contract, add_dbt_test))["columns"] if c["name"] == "amount_due")
     assert amount["data_tests"] == ["not_null", {"dbt_utils.accepted_range": {"arguments": {"min_value": 0}}}]

@@ -18,9 +18,14 @@ from ingestion.kafka_acls import LOADER, agencies, password_variable
 pytestmark = pytest.mark.integration
 
 SECRETS = {
-    "GIGSHIELD_PSEUDONYM_KEY": "k", "POSTGRES_PASSWORD": "p", "AIRFLOW_JWT_SECRET": "j",
-    "AIRFLOW_ADMIN_PASSWORD": "a", "KAFKA_ADVERTISED_HOST": "kafka.gigshield.example",
-    "KAFKA_SSL_KEYSTORE_PASSWORD": "ks", "KAFKA_ADMIN_PASSWORD": "ka", "KAFKA_LOADER_PASSWORD": "kl",
+    "GIGSHIELD_PSEUDONYM_KEY": "k",
+    "POSTGRES_PASSWORD": "p",
+    "AIRFLOW_JWT_SECRET": "j",
+    "AIRFLOW_ADMIN_PASSWORD": "a",
+    "KAFKA_ADVERTISED_HOST": "kafka.gigshield.example",
+    "KAFKA_SSL_KEYSTORE_PASSWORD": "ks",
+    "KAFKA_ADMIN_PASSWORD": "ka",
+    "KAFKA_LOADER_PASSWORD": "kl",
     **{f"KAFKA_AGENCY_{agency.upper()}_PASSWORD": f"pw-{agency}" for agency in agencies()},
 }
 COMPOSE_TEXT = (PROJECT_ROOT / "docker-compose.yml").read_text(encoding="utf-8")
@@ -32,8 +37,12 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         if os.environ.get("CI"):
             pytest.fail("docker-compose is not installed: `make test` installs Debian's docker-compose")
         pytest.skip("docker-compose is not installed (Debian package docker-compose)")
-    return subprocess.run([binary, "-f", str(PROJECT_ROOT / "docker-compose.yml"), "config"],
-                          env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True)
+    return subprocess.run(
+        [binary, "-f", str(PROJECT_ROOT / "docker-compose.yml"), "config"],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +53,16 @@ def services() -> dict:
 
 
 def test_compose_accepts_the_file_and_it_has_the_production_services(services):
-    assert {"kafka", "kafka-init", "postgres", "airflow-init", "airflow-api-server", "airflow-scheduler",
-            "airflow-dag-processor", "airflow-triggerer"} <= set(services)
+    assert {
+        "kafka",
+        "kafka-init",
+        "postgres",
+        "airflow-init",
+        "airflow-api-server",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+    } <= set(services)
     kafka = services["kafka"]["environment"]
     assert kafka["KAFKA_PROCESS_ROLES"] == "broker,controller"  # KRaft: no ZooKeeper
     scheduler = services["airflow-scheduler"]
@@ -119,7 +136,10 @@ def test_airflow_uses_the_fab_auth_manager_and_init_checks_the_key_and_creates_t
     script = " ".join(init["command"])
     assert script.index("python -m ingestion.pseudonyms check") < script.index("airflow db migrate")
     assert "set -e" in script and "airflow users create --role Admin" in script
-    assert init["environment"]["AIRFLOW_ADMIN_USERNAME"] == "admin" and init["environment"]["AIRFLOW_ADMIN_PASSWORD"] == "a"
+    assert (
+        init["environment"]["AIRFLOW_ADMIN_USERNAME"] == "admin"
+        and init["environment"]["AIRFLOW_ADMIN_PASSWORD"] == "a"
+    )
     assert "GIGSHIELD_ENV" not in init["environment"]  # production: the development key is refused
 
 

@@ -25,6 +25,8 @@ from tests.support import load_and_validate, rendered_dom
 pytestmark = pytest.mark.integration
 
 REGISTRY, LEDGER = "samr.enterprise.v1", "hrss.employment_ledger.v1"
+
+
 def test_data_docs_show_the_latest_validation_results(tmp_path):
     context = open_context(tmp_path)
     contract = default_contracts()["samr.penalty.v1"]
@@ -48,8 +50,9 @@ def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
 
 def test_stored_validation_results_and_data_docs_keep_counts_but_no_failing_value(broker, tmp_path, feeds):
     day = dt.date(2026, 11, 22)
-    records = generate_day(build_world(seed=11, workers=60), day, window_start=day,
-                           rates=Rates(violation=0, malformed=0)).records
+    records = generate_day(
+        build_world(seed=11, workers=60), day, window_start=day, rates=Rates(violation=0, malformed=0)
+    ).records
     gx_dir = tmp_path / "gx"
     load_and_validate(broker, tmp_path / "w.duckdb", gx_dir, feeds, REGISTRY, records[REGISTRY], day)
     ledger = [dict(r) for r in records[LEDGER]]
@@ -62,8 +65,9 @@ def test_stored_validation_results_and_data_docs_keep_counts_but_no_failing_valu
     # Quarantine had the whole result in memory: both records, with their reasons.
     assert result.quarantined == 2 and result.status == "released"
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        quarantine = dict(con.execute("SELECT payload, reason FROM raw._quarantine WHERE topic = ?",
-                                      [feeds[LEDGER].topic]).fetchall())
+        quarantine = dict(
+            con.execute("SELECT payload, reason FROM raw._quarantine WHERE topic = ?", [feeds[LEDGER].topic]).fetchall()
+        )
     by_value = {v: r for p, r in quarantine.items() for v in (bad_id, bad_phone) if v in json.loads(p).values()}
     assert "expect_column_values_to_be_valid_resident_id(worker_id_number)" in by_value[bad_id]
     assert "expect_column_values_to_match_regex(phone)" in by_value[bad_phone]
@@ -86,13 +90,16 @@ def test_stored_validation_results_and_data_docs_keep_counts_but_no_failing_valu
     # The failed expectations and their counts are still there.
     records_results = [json.loads(p.read_text()) for p in stored if f"{feeds[LEDGER].topic}.records" in p.read_text()]
     (ledger_run,) = [doc for doc in records_results if not doc["success"]]
-    failed = {(r["expectation_config"]["type"], r["expectation_config"]["kwargs"].get("column")): r["result"]
-              for r in ledger_run["results"] if not r["success"]}
+    failed = {
+        (r["expectation_config"]["type"], r["expectation_config"]["kwargs"].get("column")): r["result"]
+        for r in ledger_run["results"]
+        if not r["success"]
+    }
     assert failed[("expect_column_values_to_be_valid_resident_id", "worker_id_number")]["unexpected_count"] == 1
     assert failed[("expect_column_values_to_match_regex", "phone")]["unexpected_count"] == 1
     assert all("unexpected_index_list" not in r and "partial_unexpected_list" not in r for r in failed.values())
     (page,) = [p for p in (index.parent / "validations").rglob("*.html") if f"{feeds[LEDGER].topic}.records" in str(p)]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text()))
     for column in ("phone", "worker_id_number"):
-        section = text[text.index(f"{column} Status"):]
-        assert "1 unexpected values found" in section[:section.index(" Status ", len(column) + 8)], column
+        section = text[text.index(f"{column} Status") :]
+        assert "1 unexpected values found" in section[: section.index(" Status ", len(column) + 8)], column

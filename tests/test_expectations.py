@@ -34,8 +34,16 @@ def test_changing_a_field_in_a_contract_changes_the_gx_suite_and_the_dbt_source(
     props = doc["schema"][0]["properties"]
     status = next(p for p in props if p["name"] == "payment_status")
     status["quality"][0]["arguments"]["validValues"].append("disputed")
-    props.append({"name": "bank_branch", "logicalType": "string", "physicalType": "VARCHAR", "required": True,
-                  "description": "Branch of the wage account.", "logicalTypeOptions": {"pattern": "^[0-9]{12}$"}})
+    props.append(
+        {
+            "name": "bank_branch",
+            "logicalType": "string",
+            "physicalType": "VARCHAR",
+            "required": True,
+            "description": "Branch of the wage account.",
+            "logicalTypeOptions": {"pattern": "^[0-9]{12}$"},
+        }
+    )
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
     after = load_contracts(tmp_path)[WAGE]
 
@@ -71,8 +79,13 @@ def test_suites_split_record_checks_from_batch_checks():
 
 def _unexpected(context, expectation: dict, frame: pd.DataFrame) -> set:
     contract = load_contracts(CONTRACTS_DIR)[WAGE]
-    result = validate_frame(context, suite(f"probe.{expectation['type']}", [expectation], contract, "records"),
-                            frame, run_name="probe", result_format=RECORD_RESULT_FORMAT)
+    result = validate_frame(
+        context,
+        suite(f"probe.{expectation['type']}", [expectation], contract, "records"),
+        frame,
+        run_name="probe",
+        result_format=RECORD_RESULT_FORMAT,
+    )
     (r,) = result.results
     assert not r.exception_info.get("raised_exception"), r.exception_info
     return set(r.result.get("unexpected_index_list") or [])
@@ -90,8 +103,9 @@ def _exp(type_: str, **kwargs) -> dict:
 def test_identifier_expectations_use_the_national_check_characters(context):
     good_uscc, good_id = "91330106MA2GL1RQ51", "110101199003074514"
     assert uscc.is_valid(good_uscc) and ric.is_valid(good_id)
-    frame = pd.DataFrame({"u": [good_uscc, good_uscc[:-1] + "0", None], "i": [good_id, good_id[:-1] + "0", None]},
-                         index=[10, 11, 12])
+    frame = pd.DataFrame(
+        {"u": [good_uscc, good_uscc[:-1] + "0", None], "i": [good_id, good_id[:-1] + "0", None]}, index=[10, 11, 12]
+    )
     assert _unexpected(context, _exp("expect_column_values_to_be_valid_uscc", column="u"), frame) == {11}
     assert _unexpected(context, _exp("expect_column_values_to_be_valid_resident_id", column="i"), frame) == {11}
 
@@ -100,28 +114,47 @@ def test_region_and_registry_expectations(context):
     frame = pd.DataFrame({"region": ["430102", "999999"], "uscc": ["A", "B"]})
     assert _unexpected(context, _exp("expect_column_values_to_be_known_region_code", column="region"), frame) == {1}
     with registries({"samr.enterprise.v1.uscc": frozenset({"A"})}):
-        assert _unexpected(context, _exp("expect_column_values_to_reference_registry", column="uscc",
-                                         registry="samr.enterprise.v1.uscc"), frame) == {1}
+        assert _unexpected(
+            context,
+            _exp("expect_column_values_to_reference_registry", column="uscc", registry="samr.enterprise.v1.uscc"),
+            frame,
+        ) == {1}
 
 
 def test_the_contract_sql_rule_is_evaluated_per_record_with_sql_null_semantics(context):
-    frame = pd.DataFrame({"amount_paid": [100.0, 120.0, 120.0, None], "amount_due": [100.0, 100.0, 100.0, 100.0],
-                          "includes_back_pay": [False, False, True, False]})
-    rule = _exp("expect_multicolumn_values_to_satisfy_sql_rule",
-                column_list=["amount_paid", "amount_due", "includes_back_pay"],
-                violation="amount_paid > amount_due AND NOT includes_back_pay")
+    frame = pd.DataFrame(
+        {
+            "amount_paid": [100.0, 120.0, 120.0, None],
+            "amount_due": [100.0, 100.0, 100.0, 100.0],
+            "includes_back_pay": [False, False, True, False],
+        }
+    )
+    rule = _exp(
+        "expect_multicolumn_values_to_satisfy_sql_rule",
+        column_list=["amount_paid", "amount_due", "includes_back_pay"],
+        violation="amount_paid > amount_due AND NOT includes_back_pay",
+    )
     assert _unexpected(context, rule, frame) == {1}
 
 
 def test_stage_order_flags_the_step_that_comes_too_early(context):
     t = pd.Timestamp
-    frame = pd.DataFrame({
-        "complaint_id": ["c1", "c1", "c1", "c2", "c2"],
-        "event_type": ["received", "accepted", "feedback", "received", "accepted"],
-        "event_at": [t("2026-11-20 09:00"), t("2026-11-20 10:00"), t("2026-11-20 09:30"),
-                     t("2026-11-21 09:00"), t("2026-11-21 09:00")],
-    })
-    rule = _exp("expect_multicolumn_values_to_have_stages_in_time_order",
-                column_list=["complaint_id", "event_type", "event_at"],
-                stage_order=["received", "accepted", "connected", "feedback", "closed"])
+    frame = pd.DataFrame(
+        {
+            "complaint_id": ["c1", "c1", "c1", "c2", "c2"],
+            "event_type": ["received", "accepted", "feedback", "received", "accepted"],
+            "event_at": [
+                t("2026-11-20 09:00"),
+                t("2026-11-20 10:00"),
+                t("2026-11-20 09:30"),
+                t("2026-11-21 09:00"),
+                t("2026-11-21 09:00"),
+            ],
+        }
+    )
+    rule = _exp(
+        "expect_multicolumn_values_to_have_stages_in_time_order",
+        column_list=["complaint_id", "event_type", "event_at"],
+        stage_order=["received", "accepted", "connected", "feedback", "closed"],
+    )
     assert _unexpected(context, rule, frame) == {2}

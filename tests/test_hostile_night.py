@@ -78,8 +78,13 @@ def _uscc(body: str) -> str:
 
 
 def _registry_record(template: dict, uscc: str, name: str, n: int) -> dict:
-    return template | {"record_id": f"hostile-{n}:{DAY}", "uscc": uscc, "name": name, "region_code": HUNAN_REGION,
-                       "snapshot_date": DAY.isoformat()}
+    return template | {
+        "record_id": f"hostile-{n}:{DAY}",
+        "uscc": uscc,
+        "name": name,
+        "region_code": HUNAN_REGION,
+        "snapshot_date": DAY.isoformat(),
+    }
 
 
 def _hostile_feeds(bootstrap: str) -> dict[str, dict]:
@@ -102,46 +107,111 @@ def _hostile_feeds(bootstrap: str) -> dict[str, dict]:
         return envelope(contract, mid, recs, **overrides)
 
     publish(bootstrap, samr.topic, [env(samr, "hostile-registry", list(registry.values()))])
-    publish(bootstrap, orders.topic, [env(orders, f"hostile-order-{k}", [order(f"HN-HOSTILE-{k}", r["uscc"], "90000.00")])
-                                      for k, r in registry.items()])
+    publish(
+        bootstrap,
+        orders.topic,
+        [
+            env(orders, f"hostile-order-{k}", [order(f"HN-HOSTILE-{k}", r["uscc"], "90000.00")])
+            for k, r in registry.items()
+        ],
+    )
     payment = records["hrss.wage_payment.v1"][0]
-    complaint = {"event_id": "HOSTILE-C:received", "complaint_id": "HOSTILE-C", "channel": "hotline_12333",
-                 "event_type": "received", "event_at": "2026-11-24T00:30:00", "region_code": HUNAN_REGION,
-                 "respondent_uscc": registry["crlf"]["uscc"], "platform_uscc": None,
-                 "complainant_id_number": payment["worker_id_number"], "category": "wage_arrears",
-                 "amount_claimed": "5000.00", "workers_involved": 1, "handling_unit": "芙蓉区劳动保障监察大队"}
+    complaint = {
+        "event_id": "HOSTILE-C:received",
+        "complaint_id": "HOSTILE-C",
+        "channel": "hotline_12333",
+        "event_type": "received",
+        "event_at": "2026-11-24T00:30:00",
+        "region_code": HUNAN_REGION,
+        "respondent_uscc": registry["crlf"]["uscc"],
+        "platform_uscc": None,
+        "complainant_id_number": payment["worker_id_number"],
+        "category": "wage_arrears",
+        "amount_claimed": "5000.00",
+        "workers_involved": 1,
+        "handling_unit": "芙蓉区劳动保障监察大队",
+    }
     shift = records["hrss.service_time.v1"][0]
     worker = records["hrss.employment_ledger.v1"][0]
-    publish(bootstrap, wages.topic, [
-        env(wages, "hostile-infinity", [payment | {"payment_id": "HOSTILE-INF", "paid_date": "infinity"},
-                                        payment | {"payment_id": "HOSTILE-NINF", "due_date": "-infinity"},
-                                        payment | {"payment_id": "HOSTILE-SLASH", "paid_date": "2026/11/30"}])])
+    publish(
+        bootstrap,
+        wages.topic,
+        [
+            env(
+                wages,
+                "hostile-infinity",
+                [
+                    payment | {"payment_id": "HOSTILE-INF", "paid_date": "infinity"},
+                    payment | {"payment_id": "HOSTILE-NINF", "due_date": "-infinity"},
+                    payment | {"payment_id": "HOSTILE-SLASH", "paid_date": "2026/11/30"},
+                ],
+            )
+        ],
+    )
     publish(bootstrap, complaints.topic, [env(complaints, "hostile-naive", [complaint])])
-    publish(bootstrap, service.topic, [env(service, "hostile-bigint",
-                                           [shift | {"record_id": "HOSTILE-BIG", "orders": str(2 ** 63)}])])
-    publish(bootstrap, ledger.topic, [env(ledger, "hostile-planted", [
-        worker | {"ledger_id": "HOSTILE-RIC", "worker_id_number": PLANTED_RIC, "phone": PLANTED_PHONE}])])
-    penalty = {"penalty_id": "HOSTILE-P1", "uscc": registry["digits"]["uscc"], "authority": "samr",
-               "decision_no": "深市监罚〔2026〕1号", "decision_date": "2026-06-01", "category": "other",
-               "fine_amount": "1000.00", "description": None}
+    publish(
+        bootstrap,
+        service.topic,
+        [env(service, "hostile-bigint", [shift | {"record_id": "HOSTILE-BIG", "orders": str(2**63)}])],
+    )
+    publish(
+        bootstrap,
+        ledger.topic,
+        [
+            env(
+                ledger,
+                "hostile-planted",
+                [worker | {"ledger_id": "HOSTILE-RIC", "worker_id_number": PLANTED_RIC, "phone": PLANTED_PHONE}],
+            )
+        ],
+    )
+    penalty = {
+        "penalty_id": "HOSTILE-P1",
+        "uscc": registry["digits"]["uscc"],
+        "authority": "samr",
+        "decision_no": "深市监罚〔2026〕1号",
+        "decision_date": "2026-06-01",
+        "category": "other",
+        "fine_amount": "1000.00",
+        "description": None,
+    }
     duplicate_keys = env(penalties, "hostile-dupkeys", [penalty | {"penalty_id": "HOSTILE-DUP"}])
     duplicate_keys = duplicate_keys[:-1] + b', "records": []}'  # the last "records" wins in Python, not in DuckDB
-    case = {"record_id": "HOSTILE-K:filed", "case_number": "(2026)湘0102民初9001号", "forum": "court_first_instance",
-            "respondent_uscc": registry["digits"]["uscc"], "claimant_count": 1, "cause": "wage_arrears",
-            "amount_claimed": "1000.00", "amount_awarded": None, "filed_date": "2026-11-01", "judgment_date": None,
-            "judgment_status": "pending", "enforcement_status": "none", "region_code": HUNAN_REGION,
-            "updated_at": "2026-11-02T10:00:00+08:00"}
-    publish(bootstrap, penalties.topic, [
-        env(penalties, "hostile-shared-id", [penalty]),  # the same id on court.case.v1: another message
-        env(penalties, "hostile-reused", [penalty | {"penalty_id": "HOSTILE-P2"}]),
-        env(penalties, "hostile-reused", [penalty | {"penalty_id": "HOSTILE-P3"}]),  # same id, other content
-        b"", duplicate_keys])
+    case = {
+        "record_id": "HOSTILE-K:filed",
+        "case_number": "(2026)湘0102民初9001号",
+        "forum": "court_first_instance",
+        "respondent_uscc": registry["digits"]["uscc"],
+        "claimant_count": 1,
+        "cause": "wage_arrears",
+        "amount_claimed": "1000.00",
+        "amount_awarded": None,
+        "filed_date": "2026-11-01",
+        "judgment_date": None,
+        "judgment_status": "pending",
+        "enforcement_status": "none",
+        "region_code": HUNAN_REGION,
+        "updated_at": "2026-11-02T10:00:00+08:00",
+    }
+    publish(
+        bootstrap,
+        penalties.topic,
+        [
+            env(penalties, "hostile-shared-id", [penalty]),  # the same id on court.case.v1: another message
+            env(penalties, "hostile-reused", [penalty | {"penalty_id": "HOSTILE-P2"}]),
+            env(penalties, "hostile-reused", [penalty | {"penalty_id": "HOSTILE-P3"}]),  # same id, other content
+            b"",
+            duplicate_keys,
+        ],
+    )
     publish(bootstrap, court.topic, [env(court, "hostile-shared-id", [case])])
     # Claims to be the court but is signed with the 人社 key; and a message nobody signed.
-    publish_signed_as(bootstrap, court.topic, env(court, "hostile-spoofed", [case | {"record_id": "HOSTILE-K:spoof"}]),
-                      signer="hrss")
-    publish_signed_as(bootstrap, court.topic, env(court, "hostile-unsigned", [case | {"record_id": "HOSTILE-K:nosig"}]),
-                      signer=None)
+    publish_signed_as(
+        bootstrap, court.topic, env(court, "hostile-spoofed", [case | {"record_id": "HOSTILE-K:spoof"}]), signer="hrss"
+    )
+    publish_signed_as(
+        bootstrap, court.topic, env(court, "hostile-unsigned", [case | {"record_id": "HOSTILE-K:nosig"}]), signer=None
+    )
     return registry
 
 
@@ -155,14 +225,25 @@ def night(tmp_path_factory) -> Iterator[Night]:
     threading.Thread(target=webhook.server.serve_forever, daemon=True).start()
     try:
         with EmbeddedBroker(log_path=root / "tansu.log") as broker, pytest.MonkeyPatch.context() as mp:
-            for name, value in {"GIGSHIELD_KAFKA_BOOTSTRAP": broker.bootstrap, "GIGSHIELD_DATA_DIR": str(data),
-                                "AIRFLOW_HOME": str(home), "GIGSHIELD_SMTP_HOST": "127.0.0.1",
-                                "GIGSHIELD_SMTP_PORT": str(smtp.port), "GIGSHIELD_ALERT_WEBHOOK_URL": webhook.url,
-                                "GIGSHIELD_ALERT_BACKOFF_SECONDS": "0.1"}.items():
+            for name, value in {
+                "GIGSHIELD_KAFKA_BOOTSTRAP": broker.bootstrap,
+                "GIGSHIELD_DATA_DIR": str(data),
+                "AIRFLOW_HOME": str(home),
+                "GIGSHIELD_SMTP_HOST": "127.0.0.1",
+                "GIGSHIELD_SMTP_PORT": str(smtp.port),
+                "GIGSHIELD_ALERT_WEBHOOK_URL": webhook.url,
+                "GIGSHIELD_ALERT_BACKOFF_SECONDS": "0.1",
+            }.items():
                 mp.setenv(name, value)
             mp.delenv("GIGSHIELD_WAREHOUSE", raising=False)
-            manifest = publish_window(end_date=DAY, days=1, workers=WORKERS, seed=SEED, bootstrap=broker.bootstrap,
-                                      manifest_path=root / "manifest.json")  # ground truth: not in the data folder
+            manifest = publish_window(
+                end_date=DAY,
+                days=1,
+                workers=WORKERS,
+                seed=SEED,
+                bootstrap=broker.bootstrap,
+                manifest_path=root / "manifest.json",
+            )  # ground truth: not in the data folder
             registry = _hostile_feeds(broker.bootstrap)
             run_nightly.main(["--date", DAY.isoformat(), "--no-publish"])  # raises unless the run succeeded
         world = build_world(SEED, WORKERS)
@@ -178,13 +259,17 @@ def night(tmp_path_factory) -> Iterator[Night]:
 
 def _quarantine(night: Night) -> list[tuple[str, str, str | None, str]]:
     with duckdb.connect(str(night.data / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute("SELECT topic, message_id, CAST(record_index AS VARCHAR), reason FROM raw._quarantine"
-                           ).fetchall()
+        return con.execute(
+            "SELECT topic, message_id, CAST(record_index AS VARCHAR), reason FROM raw._quarantine"
+        ).fetchall()
 
 
 def _reasons(night: Night, topic: str, message_id_like: str = "%") -> list[str]:
-    return [reason for t, mid, _, reason in _quarantine(night) if t == topic and re.fullmatch(
-        message_id_like.replace("%", ".*"), mid)]
+    return [
+        reason
+        for t, mid, _, reason in _quarantine(night)
+        if t == topic and re.fullmatch(message_id_like.replace("%", ".*"), mid)
+    ]
 
 
 @pytest.mark.e2e
@@ -196,8 +281,10 @@ def test_every_bad_item_is_quarantined_with_its_reason(night):
     assert len(_reasons(night, wages, "hostile-infinity")) == 3  # infinity, -infinity, 2026/11/30
     assert any("event_at" in r and "offset" in r for r in _reasons(night, complaints, "hostile-naive"))
     assert any("orders" in r for r in _reasons(night, "hrss.service_time.v1", "hostile-bigint"))
-    assert any("worker_id_number" in r or "resident" in r.lower()
-               for r in _reasons(night, "hrss.employment_ledger.v1", "hostile-planted"))
+    assert any(
+        "worker_id_number" in r or "resident" in r.lower()
+        for r in _reasons(night, "hrss.employment_ledger.v1", "hostile-planted")
+    )
     penalty_reasons = _reasons(night, "samr.penalty.v1")
     assert any("reused with different content" in r for r in penalty_reasons)
     assert any("empty message" in r for r in penalty_reasons)
@@ -208,8 +295,10 @@ def test_every_bad_item_is_quarantined_with_its_reason(night):
     assert any("source_agency" in r for r in court_reasons)
     assert any("unsigned" in r for r in court_reasons)
     with duckdb.connect(str(night.data / "warehouse.duckdb"), read_only=True) as con:
-        shared = con.execute("SELECT _topic FROM raw.samr__penalty WHERE penalty_id = 'HOSTILE-P1' UNION ALL "
-                             "SELECT _topic FROM raw.court__case WHERE record_id = 'HOSTILE-K:filed'").fetchall()
+        shared = con.execute(
+            "SELECT _topic FROM raw.samr__penalty WHERE penalty_id = 'HOSTILE-P1' UNION ALL "
+            "SELECT _topic FROM raw.court__case WHERE record_id = 'HOSTILE-K:filed'"
+        ).fetchall()
         assert sorted(shared) == [("court.case.v1",), ("samr.penalty.v1",)]  # ids are scoped to their topic
 
 
@@ -220,8 +309,10 @@ def test_counts_reconcile_per_topic(night):
             SELECT b.topic, sum(b.records), sum(b.loaded), sum(b.quarantined),
                    (SELECT count(*) FROM raw._quarantine q WHERE q.topic = b.topic)
             FROM raw._batches b GROUP BY b.topic""").fetchall()
-        loaded = {c.topic: con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0]
-                  for c in default_contracts().values()}
+        loaded = {
+            c.topic: con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0]
+            for c in default_contracts().values()
+        }
     assert {r[0] for r in rows} == set(default_contracts())
     for topic, records, batch_loaded, quarantined, quarantine_rows in rows:
         assert records == batch_loaded + quarantined, topic
@@ -232,8 +323,9 @@ def test_counts_reconcile_per_topic(night):
 def test_every_alert_is_delivered_on_every_channel(night):
     with duckdb.connect(str(night.data / "warehouse.duckdb"), read_only=True) as con:
         deliveries = con.execute("SELECT channel, status, count(*) FROM alerts.deliveries GROUP BY ALL").fetchall()
-        hostile = con.execute("SELECT count(*) FROM alerts.alert_revisions WHERE message LIKE '%intruder@example.org%'"
-                              ).fetchone()[0]
+        hostile = con.execute(
+            "SELECT count(*) FROM alerts.alert_revisions WHERE message LIKE '%intruder@example.org%'"
+        ).fetchone()[0]
     assert {channel for channel, _, _ in deliveries} == {"kafka", "email", "webhook"}
     assert {status for _, status, _ in deliveries} == {"delivered"}
     assert hostile  # the CR/LF enterprise's alert went out
@@ -247,9 +339,14 @@ def test_every_alert_is_delivered_on_every_channel(night):
 @pytest.mark.e2e
 def test_the_analysts_csv_is_safe(night):
     sql = "SELECT enterprise_name, uscc FROM marts.dim_enterprise WHERE uscc IN ({})".format(
-        ", ".join(f"'{r['uscc']}'" for r in night.registry.values()))
-    done = subprocess.run([sys.executable, "-m", "ingestion.snapshots", "query", sql, "--csv"], capture_output=True,
-                          text=True, env=_env(night))
+        ", ".join(f"'{r['uscc']}'" for r in night.registry.values())
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ingestion.snapshots", "query", sql, "--csv"],
+        capture_output=True,
+        text=True,
+        env=_env(night),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = done.stdout
     cells = [cell for row in csv.reader(io.StringIO(out)) for cell in row]
@@ -282,16 +379,21 @@ def _texts_of(path: Path) -> Iterator[str]:
     """Every text a file holds, read the way its format needs (compressed columns are decoded)."""
     if path.suffix == ".duckdb":
         with duckdb.connect(str(path), read_only=True) as con:
-            columns = con.execute("SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() "
-                                  "WHERE NOT internal").fetchall()
+            columns = con.execute(
+                "SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() WHERE NOT internal"
+            ).fetchall()
             for db, schema, table, column in columns:
-                yield from (_text(v) for (v,) in con.execute(
-                    f'SELECT DISTINCT "{column}" FROM "{db}"."{schema}"."{table}" WHERE "{column}" IS NOT NULL'
-                ).fetchall())
+                yield from (
+                    _text(v)
+                    for (v,) in con.execute(
+                        f'SELECT DISTINCT "{column}" FROM "{db}"."{schema}"."{table}" WHERE "{column}" IS NOT NULL'
+                    ).fetchall()
+                )
     elif path.suffix == ".parquet":
         with duckdb.connect() as con:
-            yield from (_text(v) for row in con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-                        for v in row)
+            yield from (
+                _text(v) for row in con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall() for v in row
+            )
     elif path.suffix in (".db", ".sqlite"):
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -305,8 +407,12 @@ def _texts_of(path: Path) -> Iterator[str]:
 
 @pytest.mark.e2e
 def test_no_output_holds_the_pseudonym_key_or_a_raw_identifier(night):
-    files = [p for root in (night.data, night.airflow_home) for p in root.rglob("*")
-             if p.is_file() and not (p.parent == night.data and p.name in WAREHOUSE_FILES)]
+    files = [
+        p
+        for root in (night.data, night.airflow_home)
+        for p in root.rglob("*")
+        if p.is_file() and not (p.parent == night.data and p.name in WAREHOUSE_FILES)
+    ]
     assert any(p.suffix == ".duckdb" for p in files) and any(p.suffix == ".parquet" for p in files)
     assert any("data_docs" in p.parts for p in files) and any(p.suffix == ".db" for p in files)
     secrets = re.compile("|".join(map(re.escape, sorted(night.identifiers | {TEST_PSEUDONYM_KEY}))))
@@ -325,7 +431,12 @@ def test_the_job_refuses_a_missing_or_development_key_outside_development(tmp_pa
     base["GIGSHIELD_DATA_DIR"] = str(tmp_path)
     for key in (None, "gigshield-development-key", "short-key"):
         env = base | ({"GIGSHIELD_PSEUDONYM_KEY": key} if key else {})
-        done = subprocess.run([sys.executable, "-m", "ingestion.run_nightly", "--date", DAY.isoformat()], env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "ingestion.run_nightly", "--date", DAY.isoformat()],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode != 0 and "GIGSHIELD_PSEUDONYM_KEY" in done.stderr, (key, done.stderr[-500:])
         assert not any(tmp_path.glob("warehouse.duckdb")), key  # refused before touching anything

@@ -101,10 +101,17 @@ def laid_out(mark: dict) -> bool:
 
 
 def test_the_grades_chart_has_a_bar_segment_per_jurisdiction_and_tier(night, probed):
-    counts = {(jurisdiction, tier): n for jurisdiction, tier, n in query(night, """
+    counts = {
+        (jurisdiction, tier): n
+        for jurisdiction, tier, n in query(
+            night,
+            """
         SELECT coalesce(r.jurisdiction, 'unknown'), c.credit_tier, count(*) FROM marts.fct_enterprise_credit AS c
         LEFT JOIN reference.ref_regions AS r ON CAST(r.region_code AS VARCHAR) = c.region_code
-        WHERE c.grade_year = year($day) GROUP BY ALL""", day=AS_OF)}
+        WHERE c.grade_year = year($day) GROUP BY ALL""",
+            day=AS_OF,
+        )
+    }
     assert len({j for j, _ in counts}) > 1 and len({t for _, t in counts}) > 1, "the night has too little to chart"
 
     chart = probed["charts"].get("grades")
@@ -118,10 +125,16 @@ def test_the_grades_chart_has_a_bar_segment_per_jurisdiction_and_tier(night, pro
 
 
 def test_the_arrears_chart_has_a_point_per_pay_period(night, probed):
-    unpaid = dict(query(night, """
+    unpaid = dict(
+        query(
+            night,
+            """
         SELECT p.pay_period, coalesce(sum(a.amount_unpaid), 0)
         FROM (SELECT DISTINCT pay_period FROM marts.fct_wage_payments WHERE due_date < $day) AS p
-        LEFT JOIN intermediate.int_hrss__wage_arrears AS a USING (pay_period) GROUP BY ALL""", day=AS_OF))
+        LEFT JOIN intermediate.int_hrss__wage_arrears AS a USING (pay_period) GROUP BY ALL""",
+            day=AS_OF,
+        )
+    )
     assert len(unpaid) > 1 and len(set(unpaid.values())) > 1, "the night has no arrears trend to chart"
 
     chart = probed["charts"].get("arrears")
@@ -145,11 +158,16 @@ def test_the_alerts_table_has_the_marts_cases(night, probed):
 
 def test_each_alert_shows_the_deadline_dates_its_inspectorate_was_sent(night, probed):
     # The open alerts' current revisions, as the outbox keeps them (the night is the latest raised).
-    sent = {case_key: (alert_id, revision, status, json.loads(message))
-            for case_key, alert_id, revision, status, message in query(night, """
+    sent = {
+        case_key: (alert_id, revision, status, json.loads(message))
+        for case_key, alert_id, revision, status, message in query(
+            night,
+            """
                 SELECT s.case_key, s.alert_id, s.revision, s.status, r.message
                 FROM alerts.alert_state AS s JOIN alerts.alert_revisions AS r USING (alert_id, revision)
-                WHERE s.status = 'open'""")}
+                WHERE s.status = 'open'""",
+        )
+    }
     dated = {k: [m[f"{step}_by"] for step in STEPS] for k, (*_, m) in sent.items()}
     jurisdictions = {k: m["jurisdiction"] for k, (*_, m) in sent.items()}
     assert {jurisdictions[k] for k, dates in dated.items() if all(dates)} >= {"gaoqing"}, "no case with deadlines"
@@ -158,8 +176,12 @@ def test_each_alert_shows_the_deadline_dates_its_inspectorate_was_sent(night, pr
     rows = {r["data"]["caseKey"]: r["fields"] for r in probed["rows"]["alerts"]}
     assert rows.keys() == sent.keys()
     for case_key, (alert_id, revision, status, _) in sent.items():
-        assert rows[case_key] == {"alert_id": alert_id, "revision": str(revision), "status": status,
-                                  **{step: date or "—" for step, date in zip(STEPS, dated[case_key], strict=True)}}, case_key
+        assert rows[case_key] == {
+            "alert_id": alert_id,
+            "revision": str(revision),
+            "status": status,
+            **{step: date or "—" for step, date in zip(STEPS, dated[case_key], strict=True)},
+        }, case_key
 
 
 def test_a_night_without_alert_outbox_shows_the_sla_days(night, tmp_path):
@@ -169,18 +191,29 @@ def test_a_night_without_alert_outbox_shows_the_sla_days(night, tmp_path):
     snapshot.chmod(0o644)
     with duckdb.connect(str(snapshot)) as con:
         con.execute("DROP SCHEMA alerts CASCADE")
-        days = {k: [f"{d} d" if d is not None else "—" for d in ds] for k, *ds in con.execute(
-            "SELECT case_key, sla_accept_days, sla_connect_days, sla_feedback_days "
-            "FROM marts.fct_inspectorate_alerts"
-        ).fetchall()}
+        days = {
+            k: [f"{d} d" if d is not None else "—" for d in ds]
+            for k, *ds in con.execute(
+                "SELECT case_key, sla_accept_days, sla_connect_days, sla_feedback_days "
+                "FROM marts.fct_inspectorate_alerts"
+            ).fetchall()
+        }
         rows = probe(inspector_page.page(con, AS_OF), tmp_path)["rows"]["alerts"]
     assert any(d != ["—"] * len(STEPS) for d in days.values()), "no case with SLA days"
-    assert {r["data"]["caseKey"]: r["fields"] for r in rows} == {k: dict(zip(STEPS, d, strict=True)) for k, d in days.items()}
+    assert {r["data"]["caseKey"]: r["fields"] for r in rows} == {
+        k: dict(zip(STEPS, d, strict=True)) for k, d in days.items()
+    }
 
 
 def test_the_blacklist_shows_the_listed_enterprises(night, probed):
-    orders = {order: (name, rep) for order, name, rep in query(night, """
-        SELECT order_id, enterprise_name, legal_rep_name FROM marts.fct_unpaid_wage_blacklist""")}
+    orders = {
+        order: (name, rep)
+        for order, name, rep in query(
+            night,
+            """
+        SELECT order_id, enterprise_name, legal_rep_name FROM marts.fct_unpaid_wage_blacklist""",
+        )
+    }
     assert len(orders) > 1
     rows = {r["data"]["orderId"]: r["text"] for r in probed["rows"]["blacklist"]}
     assert rows.keys() == orders.keys()
@@ -207,8 +240,14 @@ def test_a_screenshot_of_the_page_is_not_blank(page, tmp_path):
 def test_a_rerun_writes_the_same_bytes_and_the_page_needs_no_network(night, page):
     first = page.read_bytes()
     env = {**os.environ, "GIGSHIELD_DATA_DIR": str(night.data_dir)}
-    done = subprocess.run([sys.executable, "-m", "ingestion.inspector_page", "--date", AS_OF.isoformat()],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingestion.inspector_page", "--date", AS_OF.isoformat()],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()) == page
     assert page.read_bytes() == first

@@ -37,8 +37,9 @@ def expected_writers(contract) -> set[str]:
 
 
 def test_the_committed_init_script_is_what_the_contracts_generate():
-    assert INIT_SCRIPT.read_text(encoding="utf-8") == render(), \
+    assert INIT_SCRIPT.read_text(encoding="utf-8") == render(), (
         "deploy/kafka/kafka-init.sh is stale: python -m ingestion.kafka_acls > deploy/kafka/kafka-init.sh"
+    )
     assert kafka_acls.main(["--check"]) == 0
 
 
@@ -93,9 +94,11 @@ def stub_tools(tmp_path):
     bin_dir.mkdir()
     for tool in ("kafka-topics.sh", "kafka-configs.sh", "kafka-acls.sh"):
         stub = bin_dir / tool
-        stub.write_text(f'#!/usr/bin/env bash\nargs=("$@"); config=""\n'
-                        'for i in "${!args[@]}"; do [[ ${args[$i]} == --command-config ]] && config=${args[$((i+1))]}; done\n'
-                        f'echo "{tool} $* mode=$(stat -c %a "$config") $(grep -c \'password="admin-\' "$config")" >> "{log}"\n')
+        stub.write_text(
+            f'#!/usr/bin/env bash\nargs=("$@"); config=""\n'
+            'for i in "${!args[@]}"; do [[ ${args[$i]} == --command-config ]] && config=${args[$((i+1))]}; done\n'
+            f'echo "{tool} $* mode=$(stat -c %a "$config") $(grep -c \'password="admin-\' "$config")" >> "{log}"\n'
+        )
         stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
     return bin_dir, log
 
@@ -106,8 +109,11 @@ def _passwords() -> dict[str, str]:
 
 def test_the_init_script_creates_topics_users_and_acls(stub_tools):
     bin_dir, log = stub_tools
-    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GIGSHIELD_KAFKA_ADMIN_PASSWORD": "admin-0123456789abcdef",
-           **_passwords()}
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GIGSHIELD_KAFKA_ADMIN_PASSWORD": "admin-0123456789abcdef",
+        **_passwords(),
+    }
     done = subprocess.run(["bash", str(INIT_SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     calls = log.read_text().splitlines()
@@ -116,7 +122,9 @@ def test_the_init_script_creates_topics_users_and_acls(stub_tools):
     assert len(users) == len(agencies()) + 1
     assert any("--entity-name hrss" in c and "SCRAM-SHA-512=[iterations=8192,password=pw-hrss-" in c for c in users)
     assert all("--command-config /tmp/gigshield-admin." in c for c in calls)
-    assert sum(c.startswith("kafka-acls.sh") for c in calls) == len([line for line in render().splitlines() if line.startswith("allow ")])
+    assert sum(c.startswith("kafka-acls.sh") for c in calls) == len(
+        [line for line in render().splitlines() if line.startswith("allow ")]
+    )
     # The admin's client file: private while the tools run, gone when the script ends.
     assert all(c.endswith(" mode=600 1") for c in calls)
     config = {c.split("--command-config ")[1].split()[0] for c in calls}
@@ -128,7 +136,9 @@ def test_the_init_script_refuses_a_missing_or_weak_password(stub_tools):
     base = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GIGSHIELD_KAFKA_ADMIN_PASSWORD": "admin-0123456789abcdef"}
     passwords = _passwords()
     missing = {k: v for k, v in passwords.items() if not k.endswith("_HRSS")}
-    done = subprocess.run(["bash", str(INIT_SCRIPT)], env={**base, **missing}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", str(INIT_SCRIPT)], env={**base, **missing}, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0 and "GIGSHIELD_KAFKA_PASSWORD_HRSS is not set" in done.stderr
     weak = {**passwords, "GIGSHIELD_KAFKA_PASSWORD_HRSS": "a,b=[c]"}
     done = subprocess.run(["bash", str(INIT_SCRIPT)], env={**base, **weak}, capture_output=True, text=True, timeout=60)
@@ -140,28 +150,62 @@ def test_client_options_default_to_plaintext_for_the_embedded_broker():
 
 
 def test_client_options_for_scram_and_tls(tmp_path):
-    assert kafka_client_options({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "GIGSHIELD_KAFKA_USERNAME": LOADER,
-                                 "GIGSHIELD_KAFKA_PASSWORD": "secret"}) == {
-        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
-        "sasl_plain_username": LOADER, "sasl_plain_password": "secret"}
+    assert kafka_client_options(
+        {
+            "GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "GIGSHIELD_KAFKA_USERNAME": LOADER,
+            "GIGSHIELD_KAFKA_PASSWORD": "secret",
+        }
+    ) == {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": LOADER,
+        "sasl_plain_password": "secret",
+    }
     ca = tmp_path / "ca.crt"
     ca.write_text("not checked here\n")
-    options = kafka_client_options({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "sasl_ssl", "GIGSHIELD_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
-                                    "GIGSHIELD_KAFKA_USERNAME": "hrss", "GIGSHIELD_KAFKA_PASSWORD": "pw",
-                                    "GIGSHIELD_KAFKA_SSL_CAFILE": str(ca)})
+    options = kafka_client_options(
+        {
+            "GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+            "GIGSHIELD_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+            "GIGSHIELD_KAFKA_USERNAME": "hrss",
+            "GIGSHIELD_KAFKA_PASSWORD": "pw",
+            "GIGSHIELD_KAFKA_SSL_CAFILE": str(ca),
+        }
+    )
     assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-256"
     assert options["ssl_cafile"] == str(ca)
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "needs GIGSHIELD_KAFKA_USERNAME"),
-    ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "TLS"}, "expected one of"),
-    ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "GIGSHIELD_KAFKA_SASL_MECHANISM": "GSSAPI",
-      "GIGSHIELD_KAFKA_USERNAME": "u", "GIGSHIELD_KAFKA_PASSWORD": "p"}, "expected one of"),
-    ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "GIGSHIELD_KAFKA_SASL_MECHANISM": "PLAIN",
-      "GIGSHIELD_KAFKA_USERNAME": "u", "GIGSHIELD_KAFKA_PASSWORD": "p"}, "in clear"),
-    ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SSL", "GIGSHIELD_KAFKA_SSL_CAFILE": "/nonexistent/ca.crt"}, "no such file"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "needs GIGSHIELD_KAFKA_USERNAME"),
+        ({"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "TLS"}, "expected one of"),
+        (
+            {
+                "GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+                "GIGSHIELD_KAFKA_SASL_MECHANISM": "GSSAPI",
+                "GIGSHIELD_KAFKA_USERNAME": "u",
+                "GIGSHIELD_KAFKA_PASSWORD": "p",
+            },
+            "expected one of",
+        ),
+        (
+            {
+                "GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "GIGSHIELD_KAFKA_SASL_MECHANISM": "PLAIN",
+                "GIGSHIELD_KAFKA_USERNAME": "u",
+                "GIGSHIELD_KAFKA_PASSWORD": "p",
+            },
+            "in clear",
+        ),
+        (
+            {"GIGSHIELD_KAFKA_SECURITY_PROTOCOL": "SSL", "GIGSHIELD_KAFKA_SSL_CAFILE": "/nonexistent/ca.crt"},
+            "no such file",
+        ),
+    ],
+)
 def test_client_options_refuse_incomplete_settings(env, message):
     with pytest.raises(KafkaSecurityError, match=message):
         kafka_client_options(env)

@@ -36,8 +36,9 @@ def contract():
 
 def good_messages(contract, n_messages: int, per_message: int, prefix: str = "m", first: int = 0) -> list[bytes]:
     return [
-        envelope(contract, f"{prefix}{m}",
-                 [sample_record(contract, first + m * per_message + i) for i in range(per_message)])
+        envelope(
+            contract, f"{prefix}{m}", [sample_record(contract, first + m * per_message + i) for i in range(per_message)]
+        )
         for m in range(n_messages)
     ]
 
@@ -48,7 +49,8 @@ def table_counts(warehouse: Path, contract) -> dict[str, int]:
         return {
             "raw": con.execute(f"SELECT count(*) FROM {contract.qualified_table}").fetchone()[0],
             "distinct_keys": con.execute(
-                f'SELECT count(DISTINCT "{contract.key}") FROM {contract.qualified_table}').fetchone()[0],
+                f'SELECT count(DISTINCT "{contract.key}") FROM {contract.qualified_table}'
+            ).fetchone()[0],
             "quarantine": q("SELECT count(*) FROM raw._quarantine WHERE topic = ?"),
             "batch_loaded": q("SELECT coalesce(sum(loaded), 0) FROM raw._batches WHERE topic = ?"),
             "batch_quarantined": q("SELECT coalesce(sum(quarantined), 0) FROM raw._batches WHERE topic = ?"),
@@ -87,10 +89,14 @@ def test_malformed_messages_are_quarantined_with_reasons_and_counts_reconcile(br
     assert counts["raw"] == counts["batch_loaded"] == 501
     assert counts["quarantine"] == counts["batch_quarantined"] == 11
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        reasons = dict(con.execute(
-            "SELECT message_id || '#' || record_index, reason FROM raw._quarantine WHERE record_index IS NOT NULL"
-        ).fetchall())
-        message_reasons = {r for (r,) in con.execute("SELECT reason FROM raw._quarantine WHERE record_index IS NULL").fetchall()}
+        reasons = dict(
+            con.execute(
+                "SELECT message_id || '#' || record_index, reason FROM raw._quarantine WHERE record_index IS NOT NULL"
+            ).fetchall()
+        )
+        message_reasons = {
+            r for (r,) in con.execute("SELECT reason FROM raw._quarantine WHERE record_index IS NULL").fetchall()
+        }
         undecodable = con.execute("SELECT reason, payload FROM raw._quarantine WHERE reason LIKE '%UTF-8%'").fetchall()
     assert reasons["mixed#1"] == "amount_due: not a valid DECIMAL(14,2)"
     assert reasons["mixed#2"] == "payment_status: lost is not one of paid|partial|unpaid"
@@ -202,12 +208,20 @@ def test_any_kafka_client_producing_a_conformant_message_gets_it_loaded(broker, 
 
     contract = default_contracts()["hrss.wage_payment.v1"]
     record = sample_record(contract, 1)
-    value = json.dumps({
-        "message_id": "external-1", "source_agency": "hrss", "contract": contract.topic,
-        "contract_version": "1.0.0", "produced_at": "2026-11-22T10:00:00+08:00", "records": [record],
-    }).encode()
+    value = json.dumps(
+        {
+            "message_id": "external-1",
+            "source_agency": "hrss",
+            "contract": contract.topic,
+            "contract_version": "1.0.0",
+            "produced_at": "2026-11-22T10:00:00+08:00",
+            "records": [record],
+        }
+    ).encode()
     # 人社's key (here its development key; an agency keeps its own secret and registers the public key).
-    signing_key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"gigshield-development-agency-key:hrss").digest())
+    signing_key = Ed25519PrivateKey.from_private_bytes(
+        hashlib.sha256(b"gigshield-development-agency-key:hrss").digest()
+    )
     headers = [("gigshield-signature", signing_key.sign(value)), ("gigshield-key-id", b"hrss-development-1")]
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)  # no compression, no tuning
     producer.send(contract.topic, value, headers=headers).get(timeout=10)
@@ -227,8 +241,11 @@ def own(base, name: str):
 
 def quarantined(warehouse: Path, topic: str) -> list[tuple[str, int | None, str]]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute("SELECT message_id, record_index, reason FROM raw._quarantine WHERE topic = ? "
-                           "ORDER BY message_id, record_index", [topic]).fetchall()
+        return con.execute(
+            "SELECT message_id, record_index, reason FROM raw._quarantine WHERE topic = ? "
+            "ORDER BY message_id, record_index",
+            [topic],
+        ).fetchall()
 
 
 def test_message_ids_are_scoped_to_their_topic_and_a_reused_id_with_other_content_is_quarantined(broker, tmp_path):
@@ -242,23 +259,37 @@ def test_message_ids_are_scoped_to_their_topic_and_a_reused_id_with_other_conten
     warehouse = tmp_path / "wh.duckdb"
 
     (w1, o1) = ingest(warehouse, [wages, other], broker.bootstrap)
-    assert (w1.counts.messages, w1.counts.redelivered_messages, w1.counts.loaded, w1.counts.quarantined,
-            w1.counts.reused_ids) == (5, 1, 1, 3, 1)
+    assert (
+        w1.counts.messages,
+        w1.counts.redelivered_messages,
+        w1.counts.loaded,
+        w1.counts.quarantined,
+        w1.counts.reused_ids,
+    ) == (5, 1, 1, 3, 1)
     assert (o1.counts.loaded, o1.counts.redelivered_messages) == (1, 0)  # the same id on another topic: another message
     reasons = quarantined(warehouse, wages.topic)
-    assert sorted(r for _, _, r in reasons) == ["empty message", "message id reused with different content",
-                                                 "tombstone (null value)"]
+    assert sorted(r for _, _, r in reasons) == [
+        "empty message",
+        "message id reused with different content",
+        "tombstone (null value)",
+    ]
     reused = next(mid for mid, _, r in reasons if r.startswith("message id reused"))
     assert reused.startswith("m1@sha256:")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute(f"SELECT payment_id FROM {wages.qualified_table} WHERE _topic = ?",
-                           [wages.topic]).fetchall() == [(f"{wages.entity}-1",)]  # the first content stays
+        assert con.execute(
+            f"SELECT payment_id FROM {wages.qualified_table} WHERE _topic = ?", [wages.topic]
+        ).fetchall() == [(f"{wages.entity}-1",)]  # the first content stays
 
     # The agency resends all of it: identical messages are redeliveries, even the reused one; empty
     # messages and tombstones are never taken for redeliveries.
     publish(broker.bootstrap, wages.topic, [first, changed, b"", None])
     (w2,) = ingest(warehouse, [wages], broker.bootstrap)
-    assert (w2.counts.messages, w2.counts.redelivered_messages, w2.counts.quarantined, w2.counts.reused_ids) == (4, 2, 2, 0)
+    assert (w2.counts.messages, w2.counts.redelivered_messages, w2.counts.quarantined, w2.counts.reused_ids) == (
+        4,
+        2,
+        2,
+        0,
+    )
     assert len(quarantined(warehouse, wages.topic)) == 5
     counts = table_counts(warehouse, wages)
     assert counts["batch_records"] == counts["batch_loaded"] + counts["batch_quarantined"]
@@ -282,24 +313,39 @@ def test_an_old_message_log_is_upgraded_and_its_ids_still_count_as_redelivered(b
             status VARCHAR NOT NULL DEFAULT 'pending', validation_id VARCHAR)""")
         for _ in range(2):  # idempotent
             ensure_raw_tables(con, [contract])
-        key = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'raw' "
-                          "AND table_name = '_messages' AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+        key = con.execute(
+            "SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'raw' "
+            "AND table_name = '_messages' AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()[0]
         assert key == ["topic", "message_id"]
         assert con.execute("SELECT content_sha256 FROM raw._messages WHERE message_id = 'old-1'").fetchone() == (None,)
-    publish(broker.bootstrap, contract.topic, [envelope(contract, "old-1", [sample_record(contract, 1)]),
-                                               envelope(contract, "new-1", [sample_record(contract, 2)])])
+    publish(
+        broker.bootstrap,
+        contract.topic,
+        [
+            envelope(contract, "old-1", [sample_record(contract, 1)]),
+            envelope(contract, "new-1", [sample_record(contract, 2)]),
+        ],
+    )
     (result,) = ingest(warehouse, [contract], broker.bootstrap)
     assert (result.counts.redelivered_messages, result.counts.loaded, result.counts.reused_ids) == (1, 1, 0)
 
 
 POISON = {  # field -> (value, the reason's words)
-    "event_at": [("2026-11-24T00:30:00", "timestamp without an offset"), ("infinity", "not a finite timestamp"),
-                 ("-infinity", "not a finite timestamp"), ("2026/11/24 00:30:00+08:00", "not an ISO-8601"),
-                 ("2026-11-24T25:30:00+08:00", "not a valid TIMESTAMPTZ"),
-                 ("1899-12-31T23:00:00Z", "outside 1900-01-01..2100-12-31")],
-    "workers_involved": [(str(2 ** 63), "integer out of range for BIGINT"), ("1.5", "not an integer")],
-    "amount_claimed": [("NaN", "not a finite number"), (float("inf"), "not a finite number"),
-                       (float("nan"), "not a finite number")],
+    "event_at": [
+        ("2026-11-24T00:30:00", "timestamp without an offset"),
+        ("infinity", "not a finite timestamp"),
+        ("-infinity", "not a finite timestamp"),
+        ("2026/11/24 00:30:00+08:00", "not an ISO-8601"),
+        ("2026-11-24T25:30:00+08:00", "not a valid TIMESTAMPTZ"),
+        ("1899-12-31T23:00:00Z", "outside 1900-01-01..2100-12-31"),
+    ],
+    "workers_involved": [(str(2**63), "integer out of range for BIGINT"), ("1.5", "not an integer")],
+    "amount_claimed": [
+        ("NaN", "not a finite number"),
+        (float("inf"), "not a finite number"),
+        (float("nan"), "not a finite number"),
+    ],
 }
 
 
@@ -308,13 +354,19 @@ def test_poison_values_are_quarantined_per_record_and_the_rest_of_the_message_lo
     cases = [(f, v, why) for f, values in POISON.items() for v, why in values]
     good = sample_record(complaints, 0)
     bad = [sample_record(complaints, i + 1, **{f: v}) for i, (f, v, _) in enumerate(cases)]
-    date_cases = [("paid_date", "infinity", "not a finite date"), ("due_date", "-infinity", "not a finite date"),
-                  ("paid_date", "2026/11/30", "not a YYYY-MM-DD date"), ("paid_date", "20261130", "not a YYYY-MM-DD date"),
-                  ("due_date", "2101-01-01", "outside 1900-01-01..2100-12-31"), ("paid_date", "2026-02-30", "not a valid DATE"),
-                  ("includes_back_pay", "yes", "not a valid BOOLEAN"),
-                  ("amount_paid", 12.345, "more decimal places than DECIMAL(14,2) keeps")]
-    wage_records = [sample_record(wages, 0)] + [sample_record(wages, i + 1, **{f: v})
-                                                 for i, (f, v, _) in enumerate(date_cases)]
+    date_cases = [
+        ("paid_date", "infinity", "not a finite date"),
+        ("due_date", "-infinity", "not a finite date"),
+        ("paid_date", "2026/11/30", "not a YYYY-MM-DD date"),
+        ("paid_date", "20261130", "not a YYYY-MM-DD date"),
+        ("due_date", "2101-01-01", "outside 1900-01-01..2100-12-31"),
+        ("paid_date", "2026-02-30", "not a valid DATE"),
+        ("includes_back_pay", "yes", "not a valid BOOLEAN"),
+        ("amount_paid", 12.345, "more decimal places than DECIMAL(14,2) keeps"),
+    ]
+    wage_records = [sample_record(wages, 0)] + [
+        sample_record(wages, i + 1, **{f: v}) for i, (f, v, _) in enumerate(date_cases)
+    ]
     for c, records in ((complaints, [good, *bad]), (wages, wage_records)):
         create_topic(broker.bootstrap, c.topic)
         publish(broker.bootstrap, c.topic, [envelope(c, "poison", records)])
@@ -325,7 +377,10 @@ def test_poison_values_are_quarantined_per_record_and_the_rest_of_the_message_lo
     for c, expected in ((complaints, cases), (wages, date_cases)):
         reasons = {index: reason for _, index, reason in quarantined(warehouse, c.topic)}
         for i, (field, _, why) in enumerate(expected):
-            assert reasons[i + 1] == f"{field}: {why}" or reasons[i + 1].startswith(f"{field}: {why}"), (field, reasons[i + 1])
+            assert reasons[i + 1] == f"{field}: {why}" or reasons[i + 1].startswith(f"{field}: {why}"), (
+                field,
+                reasons[i + 1],
+            )
 
 
 def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zone_does_not_matter(tmp_path):
@@ -334,9 +389,11 @@ def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zon
     from ingestion.synthetic.agency_keys import sign_as
 
     shanghai = dataclasses.replace(own(COMPLAINTS, "complaint_event.v1"), naive_timestamp_zone="Asia/Shanghai")
-    records = [sample_record(shanghai, 1, event_at="2026-11-24T00:30:00"),  # naive: Beijing time, declared
-               sample_record(shanghai, 2, event_at="2026-11-24T00:30:00Z"),
-               sample_record(shanghai, 3, event_at="2026-11-24 08:30:00.25+08:00")]
+    records = [
+        sample_record(shanghai, 1, event_at="2026-11-24T00:30:00"),  # naive: Beijing time, declared
+        sample_record(shanghai, 2, event_at="2026-11-24T00:30:00Z"),
+        sample_record(shanghai, 3, event_at="2026-11-24 08:30:00.25+08:00"),
+    ]
     values = [envelope(shanghai, "tz", records, produced_at="2026-11-24T01:00:00+08:00")]
     messages = [Message(0, i, v, sign_as("hrss", v), None) for i, v in enumerate(values)]
     stored = {}
@@ -350,9 +407,11 @@ def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zon
                                            FROM {shanghai.qualified_table} ORDER BY event_id""").fetchall()
     assert stored["UTC"] == stored["Asia/Shanghai"] == stored["America/Los_Angeles"]
     instants = [dt.datetime.fromtimestamp(us / 1e6, dt.UTC) for _, us, _ in stored["UTC"]]
-    assert instants == [dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC),
-                        dt.datetime(2026, 11, 24, 0, 30, tzinfo=dt.UTC),
-                        dt.datetime(2026, 11, 24, 0, 30, 0, 250000, tzinfo=dt.UTC)]
+    assert instants == [
+        dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 24, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 24, 0, 30, 0, 250000, tzinfo=dt.UTC),
+    ]
 
 
 def test_envelopes_with_duplicate_keys_are_quarantined(broker, tmp_path):
@@ -361,13 +420,15 @@ def test_envelopes_with_duplicate_keys_are_quarantined(broker, tmp_path):
     top = envelope(contract, "dup-top", [sample_record(contract, 1)])
     top = top[:-1] + b', "records": []}'  # DuckDB reads the first records, Python's json the last
     record = envelope(contract, "dup-record", [sample_record(contract, 2)]).replace(
-        b'"payment_status": "paid"', b'"payment_status": "paid", "payment_status": "unpaid"')
+        b'"payment_status": "paid"', b'"payment_status": "paid", "payment_status": "unpaid"'
+    )
     assert b'"payment_status": "unpaid"' in record
     publish(broker.bootstrap, contract.topic, [top, record, envelope(contract, "fine", [sample_record(contract, 3)])])
     (result,) = ingest(tmp_path / "wh.duckdb", [contract], broker.bootstrap)
     assert (result.counts.loaded, result.counts.quarantined) == (1, 2)
     assert {r for _, _, r in quarantined(tmp_path / "wh.duckdb", contract.topic)} == {
-        "duplicate JSON keys in the envelope or a record"}
+        "duplicate JSON keys in the envelope or a record"
+    }
 
 
 def test_offsets_lost_to_retention_fail_the_feed_unless_the_operator_accepts_the_gap(broker, tmp_path, monkeypatch):
@@ -384,8 +445,11 @@ def test_offsets_lost_to_retention_fail_the_feed_unless_the_operator_accepts_the
     for value in good_messages(contract, 5, 1, prefix="b", first=100):  # offsets 5..9, one record batch each
         publish(broker.bootstrap, contract.topic, [value])  # (Tansu's end offset is its last batch's base + 1)
     real = KafkaConsumer.beginning_offsets
-    monkeypatch.setattr(KafkaConsumer, "beginning_offsets",
-                        lambda self, tps: {tp: 7 if tp.topic == contract.topic else o for tp, o in real(self, tps).items()})
+    monkeypatch.setattr(
+        KafkaConsumer,
+        "beginning_offsets",
+        lambda self, tps: {tp: 7 if tp.topic == contract.topic else o for tp, o in real(self, tps).items()},
+    )
 
     with pytest.raises(OffsetsLostToRetention, match=rf"{contract.topic}\[0\] offsets 5..6"):
         ingest(warehouse, [contract], broker.bootstrap)
@@ -398,8 +462,9 @@ def test_offsets_lost_to_retention_fail_the_feed_unless_the_operator_accepts_the
     (again,) = ingest(warehouse, [contract], broker.bootstrap)  # the gap is settled: no error, nothing new
     assert again.counts.messages == 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        gaps = con.execute('SELECT topic, "partition", first_lost_offset, last_lost_offset, accepted_by '
-                           "FROM raw._offset_gaps").fetchall()
+        gaps = con.execute(
+            'SELECT topic, "partition", first_lost_offset, last_lost_offset, accepted_by FROM raw._offset_gaps'
+        ).fetchall()
     assert gaps == [(contract.topic, 0, 5, 6, f"GIGSHIELD_ACCEPT_OFFSET_GAP=other.topic,{contract.topic}")]
 
 
@@ -409,8 +474,11 @@ def test_ingest_feed_reports_reused_ids_to_the_operator(broker, tmp_path, monkey
 
     contract = own(BASE, "wage_payment.v1")
     create_topic(broker.bootstrap, contract.topic, partitions=1)
-    publish(broker.bootstrap, contract.topic, [envelope(contract, "x", [sample_record(contract, 1)]),
-                                               envelope(contract, "x", [sample_record(contract, 2)])])
+    publish(
+        broker.bootstrap,
+        contract.topic,
+        [envelope(contract, "x", [sample_record(contract, 1)]), envelope(contract, "x", [sample_record(contract, 2)])],
+    )
     monkeypatch.setattr(nightly, "default_contracts", lambda: {contract.topic: contract})
     settings = Settings(broker.bootstrap, tmp_path, tmp_path / "wh.duckdb", "key", development=True)
     counts = nightly.ingest_feed(contract.topic, dt.date(2026, 11, 22), settings)

@@ -23,11 +23,16 @@ FIRST = "2026-11-20"
 NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
 AUDIT_LOG = ("audit", "publications")  # one row per publication attempt, with its time
 STAGING = {
-    "samr.enterprise.v1": "stg_samr__enterprises", "samr.penalty.v1": "stg_samr__penalties",
-    "transport.licence.v1": "stg_transport__licences", "emergency.safety_incident.v1": "stg_emergency__safety_incidents",
-    "nhsa.medical_enrolment.v1": "stg_nhsa__medical_enrolments", "hrss.employment_ledger.v1": "stg_hrss__employment_ledger",
-    "hrss.wage_payment.v1": "stg_hrss__wage_payments", "hrss.service_time.v1": "stg_hrss__service_time",
-    "hrss.complaint_event.v1": "stg_hrss__complaint_events", "court.case.v1": "stg_court__cases",
+    "samr.enterprise.v1": "stg_samr__enterprises",
+    "samr.penalty.v1": "stg_samr__penalties",
+    "transport.licence.v1": "stg_transport__licences",
+    "emergency.safety_incident.v1": "stg_emergency__safety_incidents",
+    "nhsa.medical_enrolment.v1": "stg_nhsa__medical_enrolments",
+    "hrss.employment_ledger.v1": "stg_hrss__employment_ledger",
+    "hrss.wage_payment.v1": "stg_hrss__wage_payments",
+    "hrss.service_time.v1": "stg_hrss__service_time",
+    "hrss.complaint_event.v1": "stg_hrss__complaint_events",
+    "court.case.v1": "stg_court__cases",
     "hrss.inspection_order.v1": "stg_hrss__inspection_orders",
 }
 
@@ -41,15 +46,35 @@ def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatc
     assert bag.import_errors == {}
     dag = bag.dags["nightly_agency_sync"]
     assert {t.task_id for t in dag.tasks} == {
-        "list_feeds", "ingest_feed", "validate_feed", "dbt_reference", "dbt_staging", "dbt_intermediate", "dbt_marts",
-        "raise_alerts", "deliver_alerts", "list_datasets", "publish_dataset", "scan_extracts", "publish_snapshot",
-        "render_inspector_page", "render_docs", "run_failed"}
+        "list_feeds",
+        "ingest_feed",
+        "validate_feed",
+        "dbt_reference",
+        "dbt_staging",
+        "dbt_intermediate",
+        "dbt_marts",
+        "raise_alerts",
+        "deliver_alerts",
+        "list_datasets",
+        "publish_dataset",
+        "scan_extracts",
+        "publish_snapshot",
+        "render_inspector_page",
+        "render_docs",
+        "run_failed",
+    }
     layers = ["validate_feed", "dbt_reference", "dbt_staging", "dbt_intermediate", "dbt_marts"]
     assert all(dag.get_task(after).upstream_task_ids == {before} for before, after in itertools.pairwise(layers))
     assert dag.get_task("raise_alerts").upstream_task_ids == {"dbt_marts"}  # not held by a blocked extract
     warehouse_tasks = {t.task_id for t in dag.tasks if t.pool == WAREHOUSE_POOL}
-    assert {"ingest_feed", "validate_feed", "dbt_marts", "raise_alerts", "publish_dataset", "publish_snapshot"} <= \
-        warehouse_tasks  # DuckDB's one writer
+    assert {
+        "ingest_feed",
+        "validate_feed",
+        "dbt_marts",
+        "raise_alerts",
+        "publish_dataset",
+        "publish_snapshot",
+    } <= warehouse_tasks  # DuckDB's one writer
     assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 2 * * *", "Asia/Shanghai")
     assert all(t.on_failure_callback for t in dag.tasks)
     assert all(t.retries >= 1 for t in dag.tasks if t.task_id != "run_failed")  # the run's verdict: no retry
@@ -59,8 +84,10 @@ def test_the_dag_imports_cleanly_and_is_scheduled_nightly_in_shanghai(monkeypatc
 def warehouse_counts(path) -> dict[str, tuple[int, int]]:
     with duckdb.connect(str(path), read_only=True) as con:
         return {
-            topic: (con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0],
-                    con.execute(f"SELECT count(*) FROM staging.{STAGING[topic]}").fetchone()[0])
+            topic: (
+                con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0],
+                con.execute(f"SELECT count(*) FROM staging.{STAGING[topic]}").fetchone()[0],
+            )
             for topic, c in default_contracts().items()
         } | {"quarantine": (con.execute("SELECT count(*) FROM raw._quarantine").fetchone()[0], 0)}
 
@@ -80,19 +107,29 @@ def night_outputs(data: Path, day: str) -> dict[str, object]:
     snapshot = data / "snapshots" / f"{day}.duckdb"
     with duckdb.connect(str(snapshot), read_only=True) as con:
         relations = con.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall()
-        tables = {f"{s}.{t}": con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{s}"."{t}"').fetchall()
-                  for s, t in relations if (s, t) != AUDIT_LOG}
+        tables = {
+            f"{s}.{t}": con.execute(f'SELECT count(*), sum(hash(COLUMNS(*))) FROM "{s}"."{t}"').fetchall()
+            for s, t in relations
+            if (s, t) != AUDIT_LOG
+        }
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        alerts = con.execute("SELECT alert_id, status, revision, fingerprint FROM alerts.alert_state ORDER BY 1").fetchall()
+        alerts = con.execute(
+            "SELECT alert_id, status, revision, fingerprint FROM alerts.alert_state ORDER BY 1"
+        ).fetchall()
         revisions = con.execute("SELECT count(*) FROM alerts.alert_revisions").fetchone()[0]
         undelivered = con.execute("SELECT count(*) FROM alerts.deliveries WHERE status <> 'delivered'").fetchone()[0]
-        publications = set(con.execute("SELECT dataset, status, rows, checksum FROM audit.publications "
-                                       "WHERE logical_date = ?", [day]).fetchall())
+        publications = set(
+            con.execute(
+                "SELECT dataset, status, rows, checksum FROM audit.publications WHERE logical_date = ?", [day]
+            ).fetchall()
+        )
     return {
-        "extracts": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                     for p in (data / "published").glob(f"*/{day}/*.parquet")},
+        "extracts": {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (data / "published").glob(f"*/{day}/*.parquet")
+        },
         "publications": publications,  # every attempt is logged: a rerun's are the same publications again
-        "alerts": (alerts, revisions, undelivered), "snapshot": tables,
+        "alerts": (alerts, revisions, undelivered),
+        "snapshot": tables,
         "page": (data / "reports" / day / "index.html").read_bytes(),
     }
 
@@ -118,12 +155,14 @@ def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothi
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         statuses = con.execute("SELECT DISTINCT status FROM raw._batches").fetchall()
-        published = con.execute("SELECT dataset, CAST(logical_date AS VARCHAR), status, rows FROM audit.publications"
-                                ).fetchall()
+        published = con.execute(
+            "SELECT dataset, CAST(logical_date AS VARCHAR), status, rows FROM audit.publications"
+        ).fetchall()
         alert_nights = con.execute("SELECT CAST(logical_date AS VARCHAR) FROM alerts.nights ORDER BY 1").fetchall()
     assert statuses == [("released",)]  # valid synthetic data passes inbound validation
     assert sorted((d, day) for d, day, *_ in published) == sorted(
-        (d, day) for d in outbound_contracts() for day in NIGHTS)
+        (d, day) for d in outbound_contracts() for day in NIGHTS
+    )
     for dataset, day, status, rows in published:
         parquet = data / "published" / dataset / day / f"{dataset}.parquet"
         assert status == "published" and rows > 0 and parquet.exists(), (dataset, day)
@@ -155,20 +194,24 @@ def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothi
 def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
     """(employer, worker pseudonym, business key) of the violations the generator injected, visible by DAY."""
     key = pseudonym_key()
-    return {(v["employer_uscc"], pseudonym(v["worker_id_number"], key), v["business_key"])
-            for v in manifest["violations"] if v["kind"] == kind and v["observable_from"] <= DAY}
+    return {
+        (v["employer_uscc"], pseudonym(v["worker_id_number"], key), v["business_key"])
+        for v in manifest["violations"]
+        if v["kind"] == kind and v["observable_from"] <= DAY
+    }
 
 
 RULE_QUERIES = {
     "wage_arrears": "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears",
-    "below_minimum_wage":
-        "SELECT payer_uscc, worker_key, pay_period "
-        "FROM intermediate.int_hrss__minimum_wage_shortfalls",
+    "below_minimum_wage": "SELECT payer_uscc, worker_key, pay_period "
+    "FROM intermediate.int_hrss__minimum_wage_shortfalls",
     "overtime_no_stop_dispatch": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
-                                 "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
-} | {kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "
-           f"WHERE violation_kind = '{kind}'"
-     for kind in ("deposit_taken", "late_social_insurance", "missing_injury_cover")}
+    "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
+} | {
+    kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "
+    f"WHERE violation_kind = '{kind}'"
+    for kind in ("deposit_taken", "late_social_insurance", "missing_injury_cover")
+}
 
 
 def recovered_violations(warehouse) -> dict[str, set[tuple[str, str, str]]]:

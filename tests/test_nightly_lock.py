@@ -13,9 +13,11 @@ from ingestion.run_nightly import EX_TEMPFAIL, LOCK_NAME, NightlyRunning, nightl
 
 pytestmark = pytest.mark.integration
 
-HOLD = ("import sys, time, pathlib; from ingestion.run_nightly import nightly_lock\n"
-        "with nightly_lock(pathlib.Path(sys.argv[1])):\n"
-        "    print('locked', flush=True); time.sleep(120)\n")
+HOLD = (
+    "import sys, time, pathlib; from ingestion.run_nightly import nightly_lock\n"
+    "with nightly_lock(pathlib.Path(sys.argv[1])):\n"
+    "    print('locked', flush=True); time.sleep(120)\n"
+)
 
 
 @pytest.fixture
@@ -31,11 +33,20 @@ def holder(tmp_path):
 
 def test_a_second_night_exits_at_once_naming_the_lock_and_its_holder(holder, tmp_path):
     data, process = holder
-    env = {**os.environ, "GIGSHIELD_DATA_DIR": str(data), "AIRFLOW_HOME": str(tmp_path / "airflow"),
-           "GIGSHIELD_KAFKA_BOOTSTRAP": "127.0.0.1:1"}  # were it to get past the lock, nothing real would start
+    env = {
+        **os.environ,
+        "GIGSHIELD_DATA_DIR": str(data),
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "GIGSHIELD_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+    }  # were it to get past the lock, nothing real would start
     started = time.monotonic()
-    second = subprocess.run([sys.executable, "-m", "ingestion.run_nightly", "--date", "2026-11-22", "--no-publish"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    second = subprocess.run(
+        [sys.executable, "-m", "ingestion.run_nightly", "--date", "2026-11-22", "--no-publish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert time.monotonic() - started < 30
     assert second.returncode == EX_TEMPFAIL, second.stderr
     assert str(data / LOCK_NAME) in second.stderr and f"PID {process.pid}" in second.stderr

@@ -84,8 +84,14 @@ def test_development_mode_accepts_any_key(production, kind):
 
 def test_the_check_command_exits_2_with_the_reason_when_the_key_is_refused():
     def check(mode, key):
-        return subprocess.run([sys.executable, "-m", "ingestion.pseudonyms", "check"], cwd=PROJECT_ROOT,
-                              env=environment(mode, key), capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "ingestion.pseudonyms", "check"],
+            cwd=PROJECT_ROOT,
+            env=environment(mode, key),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     for key in (None, DEVELOPMENT_PSEUDONYM_KEY, SHORT):
         refused = check(None, key)
@@ -100,8 +106,10 @@ def test_the_check_command_exits_2_with_the_reason_when_the_key_is_refused():
 def test_pseudonyms_are_hmac_sha256_and_differ_per_recipient():
     key = STRONG.encode()
     assert pseudonym("430121199001011234", key) == hmac.new(key, b"430121199001011234", hashlib.sha256).hexdigest()
-    assert pseudonym("x", key) != pseudonym("x", key + b"!") and pseudonym("x", key) != hashlib.sha256(
-        key + b":x").hexdigest()
+    assert (
+        pseudonym("x", key) != pseudonym("x", key + b"!")
+        and pseudonym("x", key) != hashlib.sha256(key + b":x").hexdigest()
+    )
     worker = pseudonym("430121199001011234", key)
     assert recipient_pseudonym(worker, "hrss", key) == pseudonym(f"hrss:{worker}", key)
     assert recipient_pseudonym(worker, "hrss", key) != recipient_pseudonym(worker, "nhsa", key)
@@ -122,8 +130,10 @@ def test_the_duckdb_function_of_the_dbt_plugin_equals_pseudonym():
     assert key == TEST_PSEUDONYM_KEY.encode()
     with duckdb.connect() as con:
         plugin.configure_connection(con)
-        con.execute("CREATE TABLE ids AS SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE printf('4301%014d', i) END AS id"
-                    " FROM range(5000) t(i)")  # more than one vector (2048 rows)
+        con.execute(
+            "CREATE TABLE ids AS SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE printf('4301%014d', i) END AS id"
+            " FROM range(5000) t(i)"
+        )  # more than one vector (2048 rows)
         rows = con.execute(f"SELECT id, {FUNCTION}(id), {FUNCTION}('hrss:' || {FUNCTION}(id)) FROM ids").fetchall()
         assert con.execute(f"SELECT {FUNCTION}(NULL), {FUNCTION}('张三')").fetchone() == (None, pseudonym("张三", key))
     assert len(rows) == 5000 and sum(value is None for value, *_ in rows) == 715
@@ -145,9 +155,12 @@ def test_the_plugin_refuses_a_weak_key_in_production(production):
 
 def test_the_key_reaches_dbt_only_through_the_plugin():
     """No dbt var or env_var() carries the key (dbt stores what they read in its artifacts)."""
-    project = (PROJECT_ROOT / "dbt_project")
-    texts = {p: p.read_text(encoding="utf-8") for p in [*project.glob("*.yml"), *project.rglob("*.sql")]
-             if "target" not in p.parts}
+    project = PROJECT_ROOT / "dbt_project"
+    texts = {
+        p: p.read_text(encoding="utf-8")
+        for p in [*project.glob("*.yml"), *project.rglob("*.sql")]
+        if "target" not in p.parts
+    }
     assert not [p for p, text in texts.items() if KEY_VARIABLE in text or "pseudonym_key" in text]
     assert "ingestion.dbt_pseudonym_plugin" in texts[project / "profiles.yml"]
     assert KEY_VARIABLE not in (PROJECT_ROOT / "ingestion" / "dbt_invoke.py").read_text(encoding="utf-8")

@@ -30,15 +30,19 @@ def marts(tmp_path):
     records = generate_day(build_world(seed=5, workers=100), DAY, window_start=DAY, rates=Rates()).records
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA marts")
-    con.execute("CREATE TABLE enterprises AS SELECT * FROM read_json_auto(?)",
-                [str(_write(tmp_path / "e.json", records["samr.enterprise.v1"]))])
+    con.execute(
+        "CREATE TABLE enterprises AS SELECT * FROM read_json_auto(?)",
+        [str(_write(tmp_path / "e.json", records["samr.enterprise.v1"]))],
+    )
     con.execute(f"""CREATE TABLE marts.dim_enterprise AS SELECT uscc, name AS enterprise_name, enterprise_kind,
         enterprise_kind = 'platform' AS is_platform, industry, region_code, status AS registration_status,
         registered_date::DATE AS registered_date, legal_rep_name, '{KEY}' AS legal_rep_key,
         snapshot_date::DATE AS registry_snapshot_date, 'm1' AS evidence_message_id, 0::INTEGER AS evidence_record_index
         FROM enterprises""")
-    con.execute("CREATE TABLE payments AS SELECT * FROM read_json_auto(?)",
-                [str(_write(tmp_path / "p.json", records["hrss.wage_payment.v1"]))])
+    con.execute(
+        "CREATE TABLE payments AS SELECT * FROM read_json_auto(?)",
+        [str(_write(tmp_path / "p.json", records["hrss.wage_payment.v1"]))],
+    )
     con.execute(f"""CREATE TABLE marts.fct_wage_payments AS SELECT payment_id AS wage_payment_key, payer_uscc,
         platform_uscc, '{KEY}' AS worker_key, pay_period, period_start::DATE AS period_start,
         period_end::DATE AS period_end, amount_due::DECIMAL(14,2) AS amount_due,
@@ -98,6 +102,7 @@ def test_a_path_with_a_quote_is_a_path_not_sql(marts, tmp_path):
 
 def test_copy_to_parquet_binds_the_target(tmp_path):
     from expectations.publication import copy_to_parquet
+
     target = tmp_path / "o'brien.parquet"
     con = duckdb.connect()
     copy_to_parquet(con, "SELECT 42 AS answer", target)

@@ -42,8 +42,10 @@ def night(broker, tmp_path_factory):
     root = tmp_path_factory.mktemp("sharing")
     records = generate_day(build_world(seed=11, workers=300), AS_OF, AS_OF, Rates(violation=0.05, malformed=0)).records
     listed = records["samr.enterprise.v1"][0]
-    records["hrss.inspection_order.v1"] = [*records.get("hrss.inspection_order.v1", []),
-                                           order("HN-LISTED", listed["uscc"], "60000.00")]
+    records["hrss.inspection_order.v1"] = [
+        *records.get("hrss.inspection_order.v1", []),
+        order("HN-LISTED", listed["uscc"], "60000.00"),
+    ]
     feeds = default_contracts()  # the module's own broker topics: no other test publishes to them
     warehouse = root / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
@@ -60,12 +62,19 @@ def night(broker, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:  # the process's dbt-duckdb handle is read-write
         context = open_context(root / "gx")
         results = {d: publish_dataset(con, context, outbound_contracts()[d], AS_OF, published) for d in SHARED}
-        audit = con.execute("SELECT dataset, version, logical_date, status, rows, checksum, path "
-                            "FROM audit.publications").fetchall()
+        audit = con.execute(
+            "SELECT dataset, version, logical_date, status, rows, checksum, path FROM audit.publications"
+        ).fetchall()
         raw = {kind: [v for (v,) in con.execute(sql).fetchall()] for kind, sql in RAW_IDENTIFIERS.items()}
         worker_keys = set(con.execute("SELECT worker_key FROM intermediate.int_hrss__engagements").fetchall())
-    return {"published": published, "results": results, "audit": audit, "raw": raw, "listed": listed,
-            "worker_keys": worker_keys}
+    return {
+        "published": published,
+        "results": results,
+        "audit": audit,
+        "raw": raw,
+        "listed": listed,
+        "worker_keys": worker_keys,
+    }
 
 
 def test_every_agency_has_an_extract_under_its_own_contract_and_the_dag_publishes_it():
@@ -101,17 +110,23 @@ def test_the_scanner_finds_no_raw_identifier_and_no_out_of_contract_column(night
 
 def test_legal_representatives_are_named_only_with_a_blacklisting(night):
     listed = night["listed"]
-    for dataset in ("gigshield.share.credit_platform.enterprise_credit.v1",
-                    "gigshield.share.samr.enterprise_labour_credit.v1", "gigshield.share.courts.dispute_respondents.v1"):
-        names = duckdb.sql(f"SELECT enterprise_uscc, legal_rep_name FROM '{night['results'][dataset].path}' "
-                           "WHERE legal_rep_name IS NOT NULL").fetchall()
+    for dataset in (
+        "gigshield.share.credit_platform.enterprise_credit.v1",
+        "gigshield.share.samr.enterprise_labour_credit.v1",
+        "gigshield.share.courts.dispute_respondents.v1",
+    ):
+        names = duckdb.sql(
+            f"SELECT enterprise_uscc, legal_rep_name FROM '{night['results'][dataset].path}' "
+            "WHERE legal_rep_name IS NOT NULL"
+        ).fetchall()
         assert names == [(listed["uscc"], listed["legal_rep_name"])], dataset
 
 
 def test_worker_pseudonyms_differ_per_agency(night):
-    hrss, nhsa = (set(duckdb.sql(f"SELECT worker_key FROM '{night['results'][d].path}' WHERE worker_key IS NOT NULL")
-                      .fetchall())
-                  for d in ("gigshield.share.hrss.labour_findings.v1", "gigshield.share.nhsa.insurance_findings.v1"))
+    hrss, nhsa = (
+        set(duckdb.sql(f"SELECT worker_key FROM '{night['results'][d].path}' WHERE worker_key IS NOT NULL").fetchall())
+        for d in ("gigshield.share.hrss.labour_findings.v1", "gigshield.share.nhsa.insurance_findings.v1")
+    )
     warehouse_keys = night["worker_keys"]
     assert hrss and nhsa and not (hrss & nhsa) and not (hrss & warehouse_keys) and not (nhsa & warehouse_keys)
 
@@ -120,9 +135,13 @@ def test_worker_pseudonyms_differ_per_agency(night):
 def test_the_scanner_catches_a_planted_raw_identifier(night, tmp_path, kind):
     value = night["raw"][kind][0]
     dataset = "gigshield.share.unions.platform_labour_summary.v1"
-    bad = _copy_with(night["results"][dataset].path, tmp_path / dataset / f"{dataset}.parquet",
-                     f"'note ' || '{value}' AS jurisdiction" if kind != "bank_account"
-                     else f"{value}::DECIMAL(20, 0) AS workers_engaged")  # numbers are scanned as text too
+    bad = _copy_with(
+        night["results"][dataset].path,
+        tmp_path / dataset / f"{dataset}.parquet",
+        f"'note ' || '{value}' AS jurisdiction"
+        if kind != "bank_account"
+        else f"{value}::DECIMAL(20, 0) AS workers_engaged",
+    )  # numbers are scanned as text too
     findings = extract_scan.scan([tmp_path])
     assert [(f.path, f.kind) for f in findings] == [(bad, kind)]
     assert value not in str(findings[0])  # a finding points at the leak without repeating it
@@ -132,7 +151,9 @@ def test_the_scanner_catches_a_planted_raw_identifier(night, tmp_path, kind):
 def test_the_scanner_catches_a_column_outside_the_contract(night, tmp_path):
     dataset = "gigshield.share.hrss.labour_findings.v1"
     bad = _copy_with(night["results"][dataset].path, tmp_path / f"{dataset}.parquet", "'x' AS worker_name")
-    assert [(f.path, f.kind, f.column) for f in extract_scan.scan([bad])] == [(bad, "out_of_contract_column", "worker_name")]
+    assert [(f.path, f.kind, f.column) for f in extract_scan.scan([bad])] == [
+        (bad, "out_of_contract_column", "worker_name")
+    ]
 
 
 def test_pseudonyms_and_message_ids_are_not_mistaken_for_identifiers():
@@ -163,8 +184,9 @@ def test_a_valid_all_digit_uscc_is_not_a_bank_account_but_a_resident_id_that_is_
 
 def test_an_extract_carrying_an_all_digit_uscc_passes_the_scan(night, tmp_path):
     dataset = "gigshield.share.unions.platform_labour_summary.v1"
-    _copy_with(night["results"][dataset].path, tmp_path / dataset / f"{dataset}.parquet",
-               f"'{ALL_DIGIT_USCC}' AS jurisdiction")
+    _copy_with(
+        night["results"][dataset].path, tmp_path / dataset / f"{dataset}.parquet", f"'{ALL_DIGIT_USCC}' AS jurisdiction"
+    )
     assert extract_scan.scan([tmp_path]) == []
 
 
@@ -174,9 +196,11 @@ def test_a_leak_fails_the_dags_scan_task_without_retries(night, tmp_path, monkey
     from airflow.sdk.exceptions import AirflowFailException
 
     dataset = "gigshield.share.unions.platform_labour_summary.v1"
-    _copy_with(night["results"][dataset].path,
-               tmp_path / "published" / dataset / AS_OF.isoformat() / f"{dataset}.parquet",
-               f"'note ' || '{night['raw']['resident_id'][0]}' AS jurisdiction")
+    _copy_with(
+        night["results"][dataset].path,
+        tmp_path / "published" / dataset / AS_OF.isoformat() / f"{dataset}.parquet",
+        f"'note ' || '{night['raw']['resident_id'][0]}' AS jurisdiction",
+    )
     monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     bag = DagBag(dag_folder=str(Path(__file__).parents[1] / "dags"))

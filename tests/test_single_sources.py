@@ -31,8 +31,13 @@ NOT_SEARCHED = ("README.md", "tests/")
 
 def project_files() -> list[str]:
     """Tracked and untracked files, without what git ignores (the venv, dbt's target, data)."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=PROJECT_ROOT,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return [f for f in out.splitlines() if (PROJECT_ROOT / f).is_file()]
 
 
@@ -52,8 +57,11 @@ def test_the_time_zone_is_named_in_one_constant_one_macro_and_configuration_only
 
 def test_sql_converts_to_beijing_time_only_in_the_macro():
     sql = [p for d in (MODELS_DIR, MACROS_DIR) for p in d.rglob("*.sql")]
-    converting = {p.relative_to(PROJECT_ROOT).as_posix() for p in sql
-                  if re.search(r"\btimezone\s*\(|\+0?8(:00)?'|interval\s*'?8\s*hours?", p.read_text(), re.I)}
+    converting = {
+        p.relative_to(PROJECT_ROOT).as_posix()
+        for p in sql
+        if re.search(r"\btimezone\s*\(|\+0?8(:00)?'|interval\s*'?8\s*hours?", p.read_text(), re.I)
+    }
     assert converting == {"dbt_project/macros/beijing_date.sql"}
 
 
@@ -87,7 +95,10 @@ def test_no_threshold_is_a_literal_in_the_models():
     """A comparison with a number other than 0 or 1 (nothing / any, a first row) is a rule's threshold:
     it belongs in ref_policy_parameters, read by the macro policy_parameter."""
     comparison = re.compile(r"(?:>=|<=|<>|!=|>|<|=)\s*\(?\s*(\d+(?:\.\d+)?)\b")
-    literals = {(p.relative_to(PROJECT_ROOT).as_posix(), m.group(0))
-                for p in MODELS_DIR.rglob("*.sql") for m in comparison.finditer(sql_without_comments(p))
-                if float(m.group(1)) not in (0, 1)}
+    literals = {
+        (p.relative_to(PROJECT_ROOT).as_posix(), m.group(0))
+        for p in MODELS_DIR.rglob("*.sql")
+        for m in comparison.finditer(sql_without_comments(p))
+        if float(m.group(1)) not in (0, 1)
+    }
     assert literals == set()

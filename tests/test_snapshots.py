@@ -28,8 +28,9 @@ pytestmark = pytest.mark.integration
 NEXT = AS_OF + dt.timedelta(days=1)
 # Personal information the contracts mark restricted, less the legal representative's name, which the
 # blacklist publishes (人社部令第45号).
-RAW_IDENTIFIERS = {f.name for c in default_contracts().values() for f in c.fields
-                   if f.classification == "restricted"} - {"legal_rep_name"}
+RAW_IDENTIFIERS = {
+    f.name for c in default_contracts().values() for f in c.fields if f.classification == "restricted"
+} - {"legal_rep_name"}
 # An analyst's process that keeps opening current.duckdb while a night is published, and reports
 # which night each open found and whether it was whole (every relation the night announced).
 READER = r"""
@@ -68,8 +69,9 @@ def analysts(night, tmp_path) -> Settings:
 def analyst(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     """A command in an analyst's own process."""
     env = {**os.environ, "GIGSHIELD_DATA_DIR": str(settings.data_dir)}
-    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def as_csv(rows: list[tuple]) -> list[list[str]]:
@@ -80,19 +82,34 @@ def fingerprint(path: Path) -> dict[str, tuple[str | None, str]]:
     """Per table of a DuckDB file: its description and a digest of its rows."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute("SELECT schema_name, table_name, comment FROM duckdb_tables() ORDER BY 1, 2").fetchall()
-        return {f"{schema}.{name}": (comment, con.execute(
-            "SELECT md5(coalesce(string_agg(CAST(r AS VARCHAR), chr(10) ORDER BY CAST(r AS VARCHAR)), ''))"
-            f' FROM "{schema}"."{name}" AS r').fetchone()[0]) for schema, name, comment in tables}
+        return {
+            f"{schema}.{name}": (
+                comment,
+                con.execute(
+                    "SELECT md5(coalesce(string_agg(CAST(r AS VARCHAR), chr(10) ORDER BY CAST(r AS VARCHAR)), ''))"
+                    f' FROM "{schema}"."{name}" AS r'
+                ).fetchone()[0],
+            )
+            for schema, name, comment in tables
+        }
 
 
 def raw_identifier_values(warehouse: Path) -> set[str]:
     """Every ID number, phone and bank account in the warehouse's raw schema (names of two or three
     characters are left out: they can occur by chance inside an enterprise's name)."""
     with duckdb.connect(str(warehouse)) as con:  # as the other checks: dbt (in-process) may hold it open
-        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw'"
-                              " AND list_contains(?, column_name)", [sorted(RAW_IDENTIFIERS)]).fetchall()
-        values = {value for table, column in columns for (value,) in con.execute(
-            f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS v FROM raw."{table}" WHERE length(v) >= 8').fetchall()}
+        columns = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'raw'"
+            " AND list_contains(?, column_name)",
+            [sorted(RAW_IDENTIFIERS)],
+        ).fetchall()
+        values = {
+            value
+            for table, column in columns
+            for (value,) in con.execute(
+                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) AS v FROM raw."{table}" WHERE length(v) >= 8'
+            ).fetchall()
+        }
     assert values, "the night has no raw identifiers to look for"
     return values
 
@@ -100,16 +117,23 @@ def raw_identifier_values(warehouse: Path) -> set[str]:
 def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(analysts):
     publish_snapshot(AS_OF, analysts)
     writer = duckdb.connect(str(analysts.warehouse))
-    expected = {name: [list(r.columns)] + as_csv(r.fetchall()) for name, sql in example_queries().items()
-                for r in [writer.sql(sql)]}
+    expected = {
+        name: [list(r.columns)] + as_csv(r.fetchall())
+        for name, sql in example_queries().items()
+        for r in [writer.sql(sql)]
+    }
     assert {"blacklist_by_region", "arrears_by_platform", "sla_breaches"} <= set(expected)
-    assert len(expected["blacklist_by_region"]) > 2 and len(expected["arrears_by_platform"]) > 2  # the night has answers
+    assert (
+        len(expected["blacklist_by_region"]) > 2 and len(expected["arrears_by_platform"]) > 2
+    )  # the night has answers
 
     writer.begin()  # the next night half-built: this process holds the warehouse's write lock
     writer.execute("DELETE FROM marts.fct_unpaid_wage_blacklist")
     writer.execute("CREATE TABLE marts.half_built AS SELECT 1 AS n")
     try:
-        locked_out = analyst(analysts, "-c", f"import duckdb; duckdb.connect({str(analysts.warehouse)!r}, read_only=True)")
+        locked_out = analyst(
+            analysts, "-c", f"import duckdb; duckdb.connect({str(analysts.warehouse)!r}, read_only=True)"
+        )
         assert locked_out.returncode != 0 and "lock" in locked_out.stderr.lower()  # the warehouse is not for analysts
 
         for name, rows in expected.items():
@@ -136,11 +160,16 @@ def test_a_half_built_night_is_never_visible_and_old_nights_retire(analysts):
             con.execute("DROP VIEW marts.zz_broken")
     assert current_snapshot(analysts) == snapshot_path(AS_OF, analysts)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        f"{stem}{suffix}" for stem in (AS_OF, "current") for suffix in (".duckdb", ".dbt-docs.html"))
+        f"{stem}{suffix}" for stem in (AS_OF, "current") for suffix in (".duckdb", ".dbt-docs.html")
+    )
 
     stop = folder.parent / "stop-reading"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(folder / "current.duckdb"), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(folder / "current.duckdb"), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         published = publish_snapshot(NEXT, analysts, keep=1)
     finally:
@@ -168,20 +197,28 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
     assert fingerprint(Path(again["snapshot"])) == before and again["relations"] == first["relations"]
 
     with duckdb.connect(str(analysts.warehouse)) as con:
-        kept = {f"{schema}.{name}" for schema, name in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL"
-            " SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall() if schema != "raw"}
+        kept = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL"
+                " SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+            if schema != "raw"
+        }
     withheld = {"alerts.deliveries", "alerts.nights"}  # delivery bookkeeping, rewritten by a rerun of the night
     assert set(before) == (kept - withheld) | {"main.snapshot_night"}  # every other relation but the raw schema
     assert "intermediate.int_hrss__wage_arrears" in before  # a view, frozen as a table of the night
     assert "alerts.alert_revisions" in before  # the deadlines sent, for the inspector's page
     assert before["marts.fct_unpaid_wage_blacklist"][0]  # dbt's descriptions come along
     with duckdb.connect(again["snapshot"], read_only=True) as con:
-        personal = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, column_name)",
-                               [sorted(RAW_IDENTIFIERS)]).fetchall()
+        personal = con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, column_name)",
+            [sorted(RAW_IDENTIFIERS)],
+        ).fetchall()
         assert con.execute("SELECT logical_date FROM snapshot_night").fetchone()[0] == AS_OF
-        messages = "\n".join(m for (m,) in con.execute("SELECT CAST(message AS VARCHAR) FROM alerts.alert_revisions"
-                                                       ).fetchall())
+        messages = "\n".join(
+            m for (m,) in con.execute("SELECT CAST(message AS VARCHAR) FROM alerts.alert_revisions").fetchall()
+        )
     assert personal == []  # raw identifiers stay in the warehouse (PIPL)
     assert messages and not [v for v in raw_identifier_values(analysts.warehouse) if v in messages]  # in no message
     assert Path(again["snapshot"]).stat().st_mode & 0o222 == 0  # read-only
@@ -197,10 +234,19 @@ def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_
     environment, out of compiled SQL, run SQL, manifest, run results, partial-parse state, logs and docs."""
     published = publish_snapshot(AS_OF, analysts)  # `dbt docs generate` compiles every model, sharing's too
     key = TEST_PSEUDONYM_KEY.encode()
-    artifacts = [p for tree in (night.data_dir / "dbt", analysts.data_dir / "dbt") for p in tree.rglob("*") if p.is_file()]
+    artifacts = [
+        p for tree in (night.data_dir / "dbt", analysts.data_dir / "dbt") for p in tree.rglob("*") if p.is_file()
+    ]
     names = {p.name for p in artifacts}
-    assert {"manifest.json", "run_results.json", "partial_parse.msgpack", "catalog.json", "dbt.log",
-            "stg_hrss__wage_payments.sql", "shr_hrss__labour_findings.sql"} <= names  # the places looked in
+    assert {
+        "manifest.json",
+        "run_results.json",
+        "partial_parse.msgpack",
+        "catalog.json",
+        "dbt.log",
+        "stg_hrss__wage_payments.sql",
+        "shr_hrss__labour_findings.sql",
+    } <= names  # the places looked in
     assert {"compiled", "run"} <= {part for p in artifacts for part in p.parts}
     assert [str(p) for p in artifacts if key in p.read_bytes()] == []
     compiled = next(p for p in artifacts if p.name == "shr_hrss__labour_findings.sql" and "compiled" in p.parts)

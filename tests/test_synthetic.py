@@ -74,9 +74,17 @@ def test_platforms_have_partners_some_shared_and_some_workers_are_on_two_platfor
 
 def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day):
     found = {v.kind for v in day.violations}
-    assert {"wage_arrears", "below_minimum_wage", "overtime_no_stop_dispatch", "missing_injury_cover",
-            "deposit_taken", "late_social_insurance"} <= found
-    arrears = {(v.employer_uscc, v.worker_id_number, v.business_key) for v in day.violations if v.kind == "wage_arrears"}
+    assert {
+        "wage_arrears",
+        "below_minimum_wage",
+        "overtime_no_stop_dispatch",
+        "missing_injury_cover",
+        "deposit_taken",
+        "late_social_insurance",
+    } <= found
+    arrears = {
+        (v.employer_uscc, v.worker_id_number, v.business_key) for v in day.violations if v.kind == "wage_arrears"
+    }
     for p in day.records["hrss.wage_payment.v1"]:
         owed = (p["payer_uscc"], p["worker_id_number"], p["pay_period"]) in arrears
         assert (p["amount_paid"] < p["amount_due"]) == owed
@@ -86,7 +94,11 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day)
         flagged = (s["platform_uscc"], s["worker_id_number"]) in overtime
         assert (s["online_minutes"] > 720) == flagged
         assert flagged or s["online_minutes"] <= CLEAN_MAX_ONLINE_MINUTES
-    no_cover = {(v.employer_uscc, v.platform_uscc, v.worker_id_number) for v in day.violations if v.kind == "missing_injury_cover"}
+    no_cover = {
+        (v.employer_uscc, v.platform_uscc, v.worker_id_number)
+        for v in day.violations
+        if v.kind == "missing_injury_cover"
+    }
     for line in day.records["hrss.employment_ledger.v1"]:
         key = (line["employer_uscc"], line["platform_uscc"], line["worker_id_number"])
         assert (line["injury_cover"] == "none") == (key in no_cover)
@@ -95,7 +107,9 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day)
 def test_late_complaint_handling_is_injected_and_observable_after_its_deadline(world):
     manifest = Manifest.start(seed=11, workers=600, start=DAY, end=DAY, rates=RATES, mode="auto")
     for offset in range(20):
-        manifest.add_violations(generate_day(world, DAY + dt.timedelta(days=offset), DAY, Rates(violation=0.2)).violations)
+        manifest.add_violations(
+            generate_day(world, DAY + dt.timedelta(days=offset), DAY, Rates(violation=0.2)).violations
+        )
     late = [v for v in manifest.violations.values() if v.kind == "late_complaint_handling"]
     assert late and all(v.observable_from > DAY for v in late)
 

@@ -15,8 +15,13 @@ from ingestion.config import DBT_PROJECT_DIR, PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-OFF = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "SCARF_ANALYTICS": "false",
-       "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False"}
+OFF = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+    "SCARF_ANALYTICS": "false",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+}
 # What the libraries themselves conclude, in a process started with the nightly run's environment.
 PROBE = """
 import json
@@ -35,17 +40,26 @@ print(json.dumps({
 
 
 def test_the_nightly_environment_turns_telemetry_off_whatever_the_caller_had(tmp_path):
-    caller = {"PATH": "/usr/bin:/bin", "DO_NOT_TRACK": "0", "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "True",
-              "DBT_SEND_ANONYMOUS_USAGE_STATS": "true", "SCARF_ANALYTICS": "true"}
+    caller = {
+        "PATH": "/usr/bin:/bin",
+        "DO_NOT_TRACK": "0",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "True",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "true",
+        "SCARF_ANALYTICS": "true",
+    }
     env = airflow_env(home=tmp_path / "airflow", base=caller)
     assert {k: env[k] for k in OFF} == OFF and NO_TELEMETRY.items() <= env.items()
 
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
-        "cosmos_emits": False, "cosmos_enable_telemetry": False, "airflow_usage_data_collection": False,
-        "dbt_send_anonymous_usage_stats": False}
+        "cosmos_emits": False,
+        "cosmos_enable_telemetry": False,
+        "airflow_usage_data_collection": False,
+        "dbt_send_anonymous_usage_stats": False,
+    }
 
 
 def test_the_dbt_project_and_the_image_turn_telemetry_off():
