@@ -326,7 +326,10 @@ def main(argv: list[str] | None = None) -> None:
         print(publish_snapshot(args.date))
     else:
         with connect(args.date) as con:
-            result = con.sql(resolve_query(args.query))
+            try:
+                result = con.sql(resolve_query(args.query))
+            except duckdb.Error as refused:  # a bad query, or one the locked connection refuses: no traceback
+                raise SystemExit(f"query failed: {type(refused).__name__}: {refused}") from None
             if args.csv:
                 # RFC 4180 line ends: the writer then quotes every cell holding a CR or LF, so no cell can
                 # start a row of its own
