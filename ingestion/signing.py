@@ -29,6 +29,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -130,7 +131,17 @@ def kafka_day(timestamp_ms: int | None) -> dt.date:
     """The Beijing day of a Kafka record timestamp (today when the record has none)."""
     if timestamp_ms is None or timestamp_ms < 0:
         return dt.datetime.now(SHANGHAI).date()
-    return dt.date.fromordinal(_EPOCH_DAY + (timestamp_ms + _SHANGHAI_MS) // _DAY_MS)
+    return _day(timestamp_ms)
+
+
+@lru_cache(maxsize=64)
+def _day_of(day_number: int) -> dt.date:
+    return dt.date.fromordinal(_EPOCH_DAY + day_number)
+
+
+def _day(timestamp_ms: int) -> dt.date:
+    """The Beijing day of a (valid) Kafka timestamp; the loader asks this once per message: cached per day."""
+    return _day_of((timestamp_ms + _SHANGHAI_MS) // _DAY_MS)
 
 
 def verify(
@@ -200,16 +211,9 @@ class MessageVerifier:
         self.accept_unsigned = until is not None and today <= until
         if until is not None and not self.accept_unsigned:
             log.warning("%s=%s has passed: unsigned messages are quarantined", ACCEPT_UNSIGNED_ENV, until)
-        self._days: dict[int, dt.date] = {}
 
     def __call__(self, headers: Headers | None, value: bytes | None, timestamp_ms: int | None) -> Verdict:
-        if timestamp_ms is None or timestamp_ms < 0:
-            day = None
-        else:
-            day_number = (timestamp_ms + _SHANGHAI_MS) // _DAY_MS
-            day = self._days.get(day_number)
-            if day is None:
-                day = self._days[day_number] = dt.date.fromordinal(_EPOCH_DAY + day_number)
+        day = None if timestamp_ms is None or timestamp_ms < 0 else _day(timestamp_ms)
         signer, problem = verify(self.registry, headers, value, day)
         if problem == UNSIGNED and self.accept_unsigned:
             return Verdict(None, None, True)
