@@ -5,18 +5,18 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml expectations/docs_assets.py 2>/dev/null | cksum | cut -d' ' -f1)
+SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml publication/docs_assets.py 2>/dev/null | cksum | cut -d' ' -f1)
 
 .PHONY: help env system-deps nightly test test-fast bench
 
 env: $(SYNCED) ## create the environment from uv.lock (the other targets do it first)
 
 # The environment, exactly as locked (uv itself is a locked dev dependency, bootstrapped by pip),
-# and the pinned npm packages GX Data Docs load (expectations/docs_assets.py).
-$(SYNCED): pyproject.toml uv.lock expectations/docs_assets.py
+# and the pinned npm packages GX Data Docs load (publication/docs_assets.py).
+$(SYNCED): pyproject.toml uv.lock publication/docs_assets.py
 	test -x $(BIN)/uv || ($(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9)
 	$(BIN)/uv sync --frozen --python $(BIN)/python
-	$(BIN)/python -m expectations.docs_assets fetch
+	$(BIN)/python -m publication.docs_assets fetch
 	rm -f $(VENV)/.synced-* && touch $@
 
 # Debian packages the tests use: docker-compose validates docker-compose.yml (no engine needed),
@@ -29,7 +29,7 @@ system-deps: ## install the Debian packages the tests use (docker-compose, chrom
 	  else echo "install the Debian packages$$missing for the tests"; exit 1; fi; fi
 
 nightly: env ## run one nightly sync on the embedded stack (DATE=YYYY-MM-DD, ARGS=...)
-	GIGSHIELD_ENV=$${GIGSHIELD_ENV:-development} $(BIN)/python -m ingestion.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
+	GIGSHIELD_ENV=$${GIGSHIELD_ENV:-development} $(BIN)/python -m devstack.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
 
 test: env system-deps ## run the whole test suite, what CI runs (PYTEST_ARGS=...)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -45,9 +45,9 @@ bench: env ## run the ingestion benchmark (ARGS=...)
 #   make lint        ruff check, ruff format --check, mypy, sqlfluff lint (changes nothing)
 #   make fmt         rewrite what the tools can: ruff format, ruff check --fix, sqlfluff fix
 #   make typecheck   mypy alone (its files and settings are in pyproject.toml)
-# sqlfluff's dbt templater compiles the project, which loads ingestion.dbt_pseudonym_plugin: the
+# sqlfluff's dbt templater compiles the project, which loads transform.pseudonym_plugin: the
 # development key and a scratch warehouse, never the operator's.
-SQLFLUFF := env -u GIGSHIELD_PSEUDONYM_KEY PYTHONPATH=$(CURDIR) GIGSHIELD_ENV=development \
+SQLFLUFF := env -u GIGSHIELD_PSEUDONYM_KEY GIGSHIELD_ENV=development \
 	GIGSHIELD_WAREHOUSE=$(CURDIR)/.cache/sqlfluff/warehouse.duckdb $(BIN)/sqlfluff
 SQL_MODELS := dbt_project/models
 

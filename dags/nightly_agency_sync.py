@@ -11,7 +11,7 @@ retrying and the operator is alerted); dbt does not run on a night with a held f
 fails its outbound contract is blocked; the other marts still publish. Data Docs render anyway,
 and the run ends failed if anything failed.
 
-Thin by design: the steps live in ingestion.nightly, which tests call directly. The run for
+Thin by design: the steps live in orchestration.steps, which tests call directly. The run for
 data day D has logical date D 02:00 Beijing time and runs at D+1 02:00; rerunning it is safe
 (offsets and message ids make ingestion idempotent; incremental models stage only batches they
 have not staged, and the rest are rebuilt).
@@ -25,10 +25,10 @@ import pendulum
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from ingestion.config import TIMEZONE_NAME
-from ingestion.dbt_layers import dbt_layer_tasks
-from ingestion.operator_alerts import notify_operator
-from ingestion.warehouse import WAREHOUSE_POOL
+from alerts.operator import notify_operator
+from core.config import TIMEZONE_NAME
+from core.warehouse import WAREHOUSE_POOL
+from orchestration.dbt_tasks import dbt_layer_tasks
 
 
 @dag(
@@ -45,14 +45,14 @@ from ingestion.warehouse import WAREHOUSE_POOL
 def nightly_agency_sync() -> None:
     @task
     def list_feeds() -> list[str]:
-        from ingestion.nightly import feed_topics
+        from orchestration.steps import feed_topics
 
         return feed_topics()
 
     @task(pool=WAREHOUSE_POOL)
     def ingest_feed(topic: str, logical_date: datetime | None = None) -> dict[str, int]:
         from ingestion.loader import OffsetsLostToRetention
-        from ingestion.nightly import data_date, ingest_feed
+        from orchestration.steps import data_date, ingest_feed
 
         assert logical_date is not None
         try:
@@ -63,34 +63,34 @@ def nightly_agency_sync() -> None:
     @task(pool=WAREHOUSE_POOL)
     def validate_feed(topic: str, logical_date: datetime | None = None) -> dict[str, object]:
         from expectations.inbound import InboundValidationFailed
-        from ingestion.nightly import data_date, validate_feed
+        from orchestration.steps import data_date, validate_inbound
 
         assert logical_date is not None
         try:
-            return validate_feed(topic, data_date(logical_date))
+            return validate_inbound(topic, data_date(logical_date))
         except InboundValidationFailed as held:  # a verdict on the data: retrying cannot change it
             raise AirflowFailException(str(held)) from held
 
     @task
     def list_datasets() -> list[str]:
-        from ingestion.nightly import outbound_datasets
+        from orchestration.steps import outbound_datasets
 
         return outbound_datasets()
 
     @task(pool=WAREHOUSE_POOL)
     def publish_dataset(dataset: str, logical_date: datetime | None = None) -> dict[str, object]:
-        from expectations.publication import PublicationBlocked
-        from ingestion.nightly import data_date, publish_dataset
+        from orchestration.steps import data_date, publish_extract
+        from publication.extracts import PublicationBlocked
 
         assert logical_date is not None
         try:
-            return publish_dataset(dataset, data_date(logical_date))
+            return publish_extract(dataset, data_date(logical_date))
         except PublicationBlocked as blocked:
             raise AirflowFailException(str(blocked)) from blocked
 
     @task
     def scan_extracts(logical_date: datetime | None = None) -> dict[str, int]:
-        from ingestion.nightly import ExtractLeak, data_date, scan_extracts
+        from orchestration.steps import ExtractLeak, data_date, scan_extracts
 
         assert logical_date is not None
         try:
@@ -102,16 +102,16 @@ def nightly_agency_sync() -> None:
     # snapshot carries the alert state the inspector's page shows.
     @task(pool=WAREHOUSE_POOL, trigger_rule="none_failed")
     def publish_snapshot(logical_date: datetime | None = None) -> dict[str, object]:
-        from ingestion.nightly import data_date
-        from ingestion.snapshots import publish_snapshot
+        from orchestration.steps import data_date
+        from publication.snapshots import publish_snapshot
 
         assert logical_date is not None
         return publish_snapshot(data_date(logical_date))
 
     @task
     def render_inspector_page(logical_date: datetime | None = None) -> str:
-        from ingestion.inspector_page import render_inspector_page
-        from ingestion.nightly import data_date
+        from orchestration.steps import data_date
+        from reports.inspector_page import render_inspector_page
 
         assert logical_date is not None
         return str(render_inspector_page(data_date(logical_date)))
@@ -120,13 +120,13 @@ def nightly_agency_sync() -> None:
     def raise_alerts(logical_date: datetime | None = None) -> dict[str, object]:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from ingestion.alerts.nightly import raise_alerts
-        from ingestion.alerts.outbox import AlertStateAhead
-        from ingestion.nightly import data_date
+        from alerts.outbox import AlertStateAhead
+        from orchestration.alert_steps import update_alerts
+        from orchestration.steps import data_date
 
         assert logical_date is not None
         try:
-            return raise_alerts(data_date(logical_date))
+            return update_alerts(data_date(logical_date))
         except AlertStateAhead as later:  # a backfilled night: its cases were superseded by later nights
             raise AirflowSkipException(str(later)) from later
 
@@ -134,13 +134,13 @@ def nightly_agency_sync() -> None:
     # to raise_alerts, and fails (and retries) while a channel still refuses.
     @task(pool=WAREHOUSE_POOL, trigger_rule="all_done")
     def deliver_alerts() -> dict[str, object]:
-        from ingestion.alerts.nightly import deliver_alerts
+        from orchestration.alert_steps import deliver_alerts
 
         return deliver_alerts()
 
     @task(trigger_rule="all_done")
     def render_docs() -> dict[str, str]:
-        from ingestion.nightly import render_docs
+        from orchestration.steps import render_docs
 
         return render_docs()
 

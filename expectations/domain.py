@@ -27,7 +27,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 from stdnum.cn import ric, uscc
 
-from ingestion.config import DBT_PROJECT_DIR
+from core.config import DBT_PROJECT_DIR
 
 REGIONS_SEED = DBT_PROJECT_DIR / "seeds" / "ref_regions.csv"
 

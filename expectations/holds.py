@@ -18,9 +18,9 @@ import uuid
 
 import duckdb
 
-from ingestion.config import Settings
-from ingestion.contracts import RAW_SCHEMA
-from ingestion.warehouse import one_row
+from core.config import Settings
+from core.contracts import RAW_SCHEMA
+from core.warehouse import one_row
 
 ACCEPTED = "accepted"
 

@@ -44,6 +44,8 @@ from great_expectations.core.expectation_validation_result import ExpectationVal
 from great_expectations.data_context import AbstractDataContext
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from core.contracts import RAW_SCHEMA, Contract
+from core.warehouse import one_row
 from expectations.domain import registries
 from expectations.gx_project import (
     RECORD_RESULT_FORMAT,
@@ -54,8 +56,6 @@ from expectations.gx_project import (
     validate_frame,
 )
 from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites, result_config
-from ingestion.contracts import RAW_SCHEMA, Contract
-from ingestion.warehouse import one_row
 
 ROW_ID = "_row"  # the raw table's rowid, index of the validated frame
 VOLUME_HISTORY_NIGHTS = 7  # median of the last week's nights is the volume baseline

@@ -33,7 +33,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 from great_expectations.expectations.registry import get_expectation_impl
 
 import expectations.domain  # noqa: F401  (registers the custom expectations)
-from ingestion.contracts import Contract
+from core.contracts import Contract
 
 CHECK_EXPECTATIONS = {
     "uscc": "expect_column_values_to_be_valid_uscc",

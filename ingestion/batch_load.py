@@ -24,10 +24,10 @@ from typing import NamedTuple
 import duckdb
 import pyarrow as pa
 
-from ingestion.contracts import RAW_SCHEMA, Contract
+from core.contracts import RAW_SCHEMA, Contract
+from ingestion.raw_tables import METADATA_COLUMNS
 from ingestion.record_sql import envelope_json_type, message_reason_sql, typed_record_sql
 from ingestion.signing import MessageVerifier
-from ingestion.warehouse import METADATA_COLUMNS
 
 log = logging.getLogger(__name__)
 

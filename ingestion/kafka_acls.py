@@ -32,8 +32,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ingestion.config import PROJECT_ROOT
-from ingestion.contracts import Contract, default_contracts
+from core.config import PROJECT_ROOT
+from core.contracts import Contract, default_contracts
 
 ADMIN = "gigshield-admin"
 LOADER = "gigshield-loader"
@@ -95,7 +95,7 @@ def acls(feeds: Mapping[str, Contract] | None = None) -> list[Acl]:
 
 
 HEADER = f"""#!/usr/bin/env bash
-# GENERATED from contracts/*.odcs.yaml by `python -m ingestion.kafka_acls > deploy/kafka/kafka-init.sh`:
+# GENERATED from contracts/inbound/*.odcs.yaml by `python -m ingestion.kafka_acls > deploy/kafka/kafka-init.sh`:
 # do not edit (tests/test_kafka_acls.py fails when it is stale). Run once per start by the kafka-init
 # service of docker-compose.yml, as the super user {ADMIN}; every step is idempotent.
 set -euo pipefail

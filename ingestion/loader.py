@@ -23,11 +23,11 @@ from typing import TypeVar
 import duckdb
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
+from core.contracts import RAW_SCHEMA, Contract
 from ingestion.batch_load import EMPTY, BatchCounts, BatchWriter, Message, arrow_batch
-from ingestion.contracts import RAW_SCHEMA, Contract
 from ingestion.kafka_security import kafka_client_options
+from ingestion.raw_tables import ensure_raw_tables
 from ingestion.signing import MessageVerifier
-from ingestion.warehouse import ensure_raw_tables
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -2,7 +2,7 @@
 
 The key is the operator's secret: whoever holds it can re-identify a worker from a pseudonym (on a
 lawful request), so it stays in the environment of the processes that compute pseudonyms. dbt gets
-pseudonyms from the DuckDB function `gs_pseudonym` (ingestion.dbt_pseudonym_plugin), which reads the
+pseudonyms from the DuckDB function `gs_pseudonym` (transform.pseudonym_plugin), which reads the
 key here; the key is never written into SQL, dbt vars, dbt artifacts or Airflow fields.
 
 Outside development mode (GIGSHIELD_ENV=development) a missing key, the public development key and a
@@ -19,7 +19,7 @@ import hmac
 import os
 import sys
 
-from ingestion.config import DEVELOPMENT_PSEUDONYM_KEY, Settings
+from core.config import DEVELOPMENT_PSEUDONYM_KEY, Settings
 
 KEY_VARIABLE = "GIGSHIELD_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 32

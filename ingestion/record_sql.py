@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from ingestion.contracts import Contract, Field
+from core.contracts import Contract, Field
 
 ENVELOPE_FIELDS = ("message_id", "source_agency", "contract", "contract_version", "produced_at")
 

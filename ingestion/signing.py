@@ -36,7 +36,7 @@ import yaml
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ingestion.config import BEIJING, PROJECT_ROOT, Settings
+from core.config import BEIJING, PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,9 @@ KEYS_ENV = "GIGSHIELD_AGENCY_KEYS"
 ACCEPT_UNSIGNED_ENV = "GIGSHIELD_ACCEPT_UNSIGNED_UNTIL"
 UNSIGNED = "unsigned message"
 
-SHANGHAI = BEIJING
 _EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 _DAY_MS = 86_400_000
-_SHANGHAI_MS = 8 * 3_600_000
+_BEIJING_OFFSET_MS = 8 * 3_600_000
 
 Headers = Sequence[tuple[str, bytes | None]]
 
@@ -130,7 +129,7 @@ def sign(value: bytes, private_key: Ed25519PrivateKey, key_id: str) -> list[tupl
 def kafka_day(timestamp_ms: int | None) -> dt.date:
     """The Beijing day of a Kafka record timestamp (today when the record has none)."""
     if timestamp_ms is None or timestamp_ms < 0:
-        return dt.datetime.now(SHANGHAI).date()
+        return dt.datetime.now(BEIJING).date()
     return _day(timestamp_ms)
 
 
@@ -141,7 +140,7 @@ def _day_of(day_number: int) -> dt.date:
 
 def _day(timestamp_ms: int) -> dt.date:
     """The Beijing day of a (valid) Kafka timestamp; the loader asks this once per message: cached per day."""
-    return _day_of((timestamp_ms + _SHANGHAI_MS) // _DAY_MS)
+    return _day_of((timestamp_ms + _BEIJING_OFFSET_MS) // _DAY_MS)
 
 
 def verify(
@@ -173,7 +172,7 @@ def verify(
         key.public_key.verify(signature, value)
     except InvalidSignature:
         return None, f"signature does not verify (key {key_id})"
-    day = on or dt.datetime.now(SHANGHAI).date()
+    day = on or dt.datetime.now(BEIJING).date()
     if not key.valid_on(day):
         return None, f"signing key {key_id} not valid on {day.isoformat()}"
     return key.agency, None
@@ -207,7 +206,7 @@ class MessageVerifier:
     ) -> None:
         self.registry = registry or KeyRegistry.load()
         until = accept_unsigned_until_day if accept_unsigned_until_day is not None else accept_unsigned_until()
-        today = today or dt.datetime.now(SHANGHAI).date()
+        today = today or dt.datetime.now(BEIJING).date()
         self.accept_unsigned = until is not None and today <= until
         if until is not None and not self.accept_unsigned:
             log.warning("%s=%s has passed: unsigned messages are quarantined", ACCEPT_UNSIGNED_ENV, until)

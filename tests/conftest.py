@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingestion.broker import EmbeddedBroker
-from ingestion.config import Settings
-from ingestion.contracts import Contract
+from core.config import Settings
+from core.contracts import Contract
+from devstack.broker import EmbeddedBroker
 from tests.support import LAYERS, build_night, own_feeds, unlayered
 
 

@@ -27,18 +27,18 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
+from core.config import Settings
+from core.contracts import Contract, default_contracts
+from devstack.airflow_home import NO_TELEMETRY
+from devstack.synthetic.agency_keys import AGENCIES, sign_as
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context
 from expectations.inbound import InboundResult, validate_feed
-from ingestion.airflow_home import NO_TELEMETRY
-from ingestion.config import Settings
-from ingestion.contracts import Contract, default_contracts
 from ingestion.loader import ingest
-from ingestion.nightly import dbt_build
-from ingestion.synthetic.agency_keys import AGENCIES, sign_as
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
-from ingestion.warehouse import ensure_raw_tables
+from ingestion.raw_tables import ensure_raw_tables
+from orchestration.steps import dbt_build
 
 # The tests run the embedded stack in development mode (the synthetic agencies' signing keys are
 # trusted), with a strong pseudonym key of their own so that scans for the key mean something.

@@ -26,19 +26,19 @@ import pytest
 from aiosmtpd.controller import Controller
 from kafka import KafkaConsumer, TopicPartition
 
-from ingestion.alerts.channels import WebhookSender
-from ingestion.alerts.contract import InvalidAlert, alert_contract, check_message
-from ingestion.alerts.delivery import AlertDeliveryIncomplete
-from ingestion.alerts.nightly import deliver_alerts, raise_alerts
-from ingestion.alerts.outbox import AlertStateAhead, CasesNotBuilt
-from ingestion.broker import free_port
-from ingestion.config import Settings
-from ingestion.contracts import default_contracts
-from ingestion.nightly import dbt_build
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
-from ingestion.warehouse import ensure_raw_tables
+from alerts.channels import WebhookSender
+from alerts.contract import InvalidAlert, alert_contract, check_message
+from alerts.delivery import AlertDeliveryIncomplete
+from alerts.outbox import AlertStateAhead, CasesNotBuilt
+from core.config import Settings
+from core.contracts import default_contracts
+from devstack.broker import free_port
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
+from ingestion.raw_tables import ensure_raw_tables
+from orchestration.alert_steps import deliver_alerts, update_alerts
+from orchestration.steps import dbt_build
 from tests.support import Inbox, Webhook, load_and_validate, order, own_feeds
 
 pytestmark = pytest.mark.integration
@@ -296,7 +296,7 @@ def test_night_one_raises_every_case_once_on_kafka_by_email_and_to_the_webhook(n
     ch = channels
     ch.night(N1)
     marks = kafka_marks(ch.bootstrap)
-    assert raise_alerts(N1)["raised"] == 5
+    assert update_alerts(N1)["raised"] == 5
     assert deliver_alerts()["pending"] == 0
 
     produced = kafka_since(ch.bootstrap, marks)
@@ -325,12 +325,12 @@ def test_night_one_raises_every_case_once_on_kafka_by_email_and_to_the_webhook(n
 def test_night_two_updates_the_open_case_closes_the_gone_one_and_sends_nothing_else(nights, channels):
     ch = channels
     ch.night(N1)
-    raise_alerts(N1)
+    update_alerts(N1)
     deliver_alerts()
     first = {m["case_key"]: m for m in ch.webhook.received}
     ch.night(N2)
     marks, mails_before = kafka_marks(ch.bootstrap), len(ch.inbox.messages)
-    assert {k: v for k, v in raise_alerts(N2).items() if k != "logical_date"} == {
+    assert {k: v for k, v in update_alerts(N2).items() if k != "logical_date"} == {
         "raised": 0,
         "updated": 2,
         "closed": 1,
@@ -362,18 +362,18 @@ def test_night_two_updates_the_open_case_closes_the_gone_one_and_sends_nothing_e
 
     # The same night again: nothing changes and nothing is sent.
     marks, mails_before, hooks_before = kafka_marks(ch.bootstrap), len(ch.inbox.messages), ch.webhook.calls
-    assert raise_alerts(N2)["unchanged"] == 4
+    assert update_alerts(N2)["unchanged"] == 4
     assert deliver_alerts()["delivered"] == 0
     assert kafka_since(ch.bootstrap, marks) == [] and len(ch.inbox.messages) == mails_before
     assert ch.webhook.calls == hooks_before
     with pytest.raises(AlertStateAhead):
-        raise_alerts(N1)
+        update_alerts(N1)
 
 
 def test_a_webhook_outage_is_retried_until_every_alert_is_delivered_in_order(nights, channels):
     ch = channels
     ch.night(N1)
-    raise_alerts(N1)
+    update_alerts(N1)
     ch.webhook.failures_left = 10**6  # down for the whole first night
     with pytest.raises(AlertDeliveryIncomplete, match="HTTP Error 503"):
         deliver_alerts()
@@ -383,7 +383,7 @@ def test_a_webhook_outage_is_retried_until_every_alert_is_delivered_in_order(nig
     ) == [("email", "delivered", 1, 1), ("kafka", "delivered", 1, 1), ("webhook", "pending", 3, 3)]
 
     ch.night(N2)
-    raise_alerts(N2)
+    update_alerts(N2)
     ch.webhook.failures_left = 2  # back, after two more refusals
     assert deliver_alerts()["pending"] == 0
     sent = ch.query("SELECT message_id FROM alerts.alert_revisions")
@@ -404,9 +404,9 @@ def test_a_message_breaking_the_contract_or_a_stale_mart_raises_nothing(nights, 
             f"UPDATE {CASE_TABLE} SET enterprise_uscc = 'not-a-uscc' WHERE case_key = ?", [nights.cases["incident"]]
         )
     with pytest.raises(InvalidAlert, match="enterprise_uscc"):
-        raise_alerts(N1)
+        update_alerts(N1)
     with pytest.raises(CasesNotBuilt):
-        raise_alerts(N2)
+        update_alerts(N2)
     assert ch.query(
         "SELECT (SELECT count(*) FROM alerts.alert_state), (SELECT count(*) FROM alerts.deliveries), "
         "(SELECT count(*) FROM alerts.nights)"
@@ -426,7 +426,7 @@ def test_a_name_with_line_breaks_and_markup_goes_out_everywhere_and_injects_noth
             f"UPDATE {CASE_TABLE} SET enterprise_name = ? WHERE case_key = ?", [HOSTILE_NAME, nights.cases["arrears"]]
         )
     marks = kafka_marks(ch.bootstrap)
-    assert raise_alerts(N1)["raised"] == 5
+    assert update_alerts(N1)["raised"] == 5
     assert deliver_alerts()["pending"] == 0
 
     produced = {m["case_key"]: m for _, m in kafka_since(ch.bootstrap, marks)}
@@ -457,7 +457,7 @@ def test_an_unexpected_error_in_one_delivery_is_recorded_and_every_other_deliver
 ):
     ch = channels
     ch.night(N1)
-    raise_alerts(N1)
+    update_alerts(N1)
     send = WebhookSender.send
 
     def send_but_one(self, destination, message):

@@ -17,10 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import nightly, snapshots
-from ingestion.config import PROJECT_ROOT, Settings
-from ingestion.file_modes import restrict_file, restrict_sensitive_files
-from ingestion.snapshots import ANALYST_CONFIG, connect, copy_night, csv_cell, snapshot_path
+from core.config import PROJECT_ROOT, Settings
+from core.file_modes import restrict_file, restrict_sensitive_files
+from orchestration import steps
+from publication import snapshots
+from publication.snapshots import ANALYST_CONFIG, connect, copy_night, csv_cell, snapshot_path
 
 pytestmark = pytest.mark.integration
 
@@ -59,10 +60,10 @@ def published(tmp_path) -> Settings:
 
 
 def analyst(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    """`python -m ingestion.snapshots query ...` in an analyst's process; output decoded, line ends kept."""
+    """`python -m publication.snapshots query ...` in an analyst's process; output decoded, line ends kept."""
     env = {**os.environ, "GIGSHIELD_DATA_DIR": str(settings.data_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "ingestion.snapshots", "query", *args],
+        [sys.executable, "-m", "publication.snapshots", "query", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -196,7 +197,7 @@ def test_the_nightly_ingest_leaves_the_warehouse_private(broker, tmp_path):
         warehouse=tmp_path / "warehouse.duckdb",
         kafka_bootstrap=broker.bootstrap,
     )
-    nightly.ingest_feed("hrss.inspection_order.v1", DAY, settings)
+    steps.ingest_feed("hrss.inspection_order.v1", DAY, settings)
     assert settings.warehouse.stat().st_mode & 0o777 == 0o600
     assert (
         not Path(str(settings.warehouse) + ".wal").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from ingestion.broker import EmbeddedBroker, kafka_bootstrap
+from devstack.broker import EmbeddedBroker, kafka_bootstrap
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,7 @@ def test_a_job_killed_without_stopping_its_broker_leaves_no_broker_running():
         [
             sys.executable,
             "-c",
-            "import sys, time; from ingestion.broker import EmbeddedBroker; "
+            "import sys, time; from devstack.broker import EmbeddedBroker; "
             "b = EmbeddedBroker().start(); print(b._process.pid, flush=True); time.sleep(120)",
         ],
         stdout=subprocess.PIPE,
@@ -80,7 +80,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def test_the_embedded_broker_listens_on_loopback_only():
-    """It has no authentication (Tansu 0.6 cannot be given a user: see ingestion/broker.py), so nothing
+    """It has no authentication (Tansu 0.6 cannot be given a user: see devstack/broker.py), so nothing
     but this machine may reach it."""
     with EmbeddedBroker() as broker:
         assert broker.bootstrap == f"127.0.0.1:{broker.port}"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from datacontract.data_contract import DataContract
 
-from ingestion.config import CONTRACTS_DIR, PROJECT_ROOT
+from core.config import CONTRACTS_DIR, INBOUND_CONTRACTS_DIR, PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -60,7 +60,7 @@ def test_no_committed_contract_breaks_its_previous_version(in_git, path, tmp_pat
 
 
 def _variant(tmp_path: Path, name: str, change) -> Path:
-    doc = yaml.safe_load((CONTRACTS_DIR / "hrss.wage_payment.v1.odcs.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((INBOUND_CONTRACTS_DIR / "hrss.wage_payment.v1.odcs.yaml").read_text(encoding="utf-8"))
     doc = copy.deepcopy(doc)
     change(doc["schema"][0]["properties"])
     path = tmp_path / f"{name}.odcs.yaml"
@@ -69,7 +69,7 @@ def _variant(tmp_path: Path, name: str, change) -> Path:
 
 
 def test_the_check_catches_breaking_changes_and_lets_compatible_ones_through(tmp_path):
-    current = (CONTRACTS_DIR / "hrss.wage_payment.v1.odcs.yaml").read_text(encoding="utf-8")
+    current = (INBOUND_CONTRACTS_DIR / "hrss.wage_payment.v1.odcs.yaml").read_text(encoding="utf-8")
 
     def drop_field(props):
         props[:] = [p for p in props if p["name"] != "paid_date"]

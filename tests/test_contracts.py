@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from datacontract.data_contract import DataContract
 
-from ingestion import dbt_sources
-from ingestion.config import CONTRACTS_DIR
-from ingestion.contracts import default_contracts, outbound_contracts
+from core.config import CONTRACTS_DIR
+from core.contracts import default_contracts, outbound_contracts
+from transform import sources_yaml
 
 pytestmark = pytest.mark.unit
 
@@ -36,7 +36,9 @@ def test_the_feeds_the_rules_need_are_all_there():
     )
 
 
-@pytest.mark.parametrize("path", [f"{t}.odcs.yaml" for t in FEEDS] + [f"outbound/{d}.odcs.yaml" for d in OUTBOUND])
+@pytest.mark.parametrize(
+    "path", [f"inbound/{t}.odcs.yaml" for t in FEEDS] + [f"outbound/{d}.odcs.yaml" for d in OUTBOUND]
+)
 def test_datacontract_lint_passes(path):
     result = DataContract(data_contract_file=str(CONTRACTS_DIR / path)).lint()
     assert result.result.value == "passed", [c.reason for c in result.checks]
@@ -57,4 +59,4 @@ def test_conventions(topic):
 
 
 def test_dbt_sources_are_generated_from_the_contracts():
-    assert dbt_sources.main(["--check"]) == 0
+    assert sources_yaml.main(["--check"]) == 0

@@ -12,13 +12,13 @@ import datetime as dt
 import duckdb
 import pytest
 
-from ingestion.config import Settings
-from ingestion.contracts import default_contracts
-from ingestion.nightly import dbt_build
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
-from ingestion.warehouse import ensure_raw_tables
+from core.config import Settings
+from core.contracts import default_contracts
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
+from ingestion.raw_tables import ensure_raw_tables
+from orchestration.steps import dbt_build
 from tests.support import AS_OF, load_and_validate, order, own_feeds, penalty
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The published models' dbt YAML is generated from the outbound contracts (ingestion.dbt_models_yaml)."""
+"""The published models' dbt YAML is generated from the outbound contracts (transform.models_yaml)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingestion.config import DBT_PROJECT_DIR
-from ingestion.contracts import outbound_contracts
-from ingestion.dbt_models_yaml import PUBLISHED_FILES, main, model_entry, model_location, render_models_yaml
+from core.config import DBT_PROJECT_DIR
+from core.contracts import outbound_contracts
+from transform.models_yaml import PUBLISHED_FILES, main, model_entry, model_location, render_models_yaml
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +27,7 @@ def test_the_committed_yaml_is_what_the_outbound_contracts_generate():
     rendered = render_models_yaml(outbound_contracts().values())
     assert set(rendered) == set(PUBLISHED_FILES.values())
     for path, text in rendered.items():
-        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run python -m ingestion.dbt_models_yaml"
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run python -m transform.models_yaml"
     assert main(["--check"]) == 0
 
 
@@ -52,7 +52,7 @@ def _modified(contract, change):
     """An in-memory copy of the contract with its ODCS document changed, re-read into a Contract."""
     doc = copy.deepcopy(contract.odcs())
     change(doc.schema_[0].properties)
-    from ingestion.contracts import Field  # the same reading the loader does
+    from core.contracts import Field  # the same reading the loader does
 
     fields = tuple(Field.from_odcs(p) for p in doc.schema_[0].properties)
     return dataclasses.replace(contract, fields=fields, document=doc)

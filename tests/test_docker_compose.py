@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from ingestion.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from ingestion.kafka_acls import LOADER, agencies, password_variable
 
 pytestmark = pytest.mark.integration

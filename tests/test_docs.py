@@ -12,14 +12,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations.docs import build_contract_catalog, build_data_docs
+from core.config import CONTRACTS_DIR
+from core.contracts import default_contracts, outbound_contracts
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context, validate_frame
 from expectations.suites import feed_suites
-from ingestion.config import CONTRACTS_DIR
-from ingestion.contracts import default_contracts, outbound_contracts
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
+from publication.data_docs import build_contract_catalog, build_data_docs
 from tests.support import load_and_validate, rendered_dom
 
 pytestmark = pytest.mark.integration

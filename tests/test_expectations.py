@@ -9,12 +9,12 @@ import pytest
 import yaml
 from stdnum.cn import ric, uscc
 
+from core.config import INBOUND_CONTRACTS_DIR
+from core.contracts import Contract, load_contracts
 from expectations.domain import registries
 from expectations.gx_project import RECORD_RESULT_FORMAT, open_context, validate_frame
 from expectations.suites import feed_suites, suite
-from ingestion import dbt_sources
-from ingestion.config import CONTRACTS_DIR
-from ingestion.contracts import Contract, load_contracts
+from transform import sources_yaml
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def _types(expectation_suite) -> dict[tuple[str, str], dict]:
 
 
 def test_changing_a_field_in_a_contract_changes_the_gx_suite_and_the_dbt_source(tmp_path):
-    shutil.copy(CONTRACTS_DIR / f"{WAGE}.odcs.yaml", tmp_path)
+    shutil.copy(INBOUND_CONTRACTS_DIR / f"{WAGE}.odcs.yaml", tmp_path)
     before = load_contracts(tmp_path)[WAGE]
     path = tmp_path / f"{WAGE}.odcs.yaml"
     doc = yaml.safe_load(path.read_text())
@@ -55,7 +55,7 @@ def test_changing_a_field_in_a_contract_changes_the_gx_suite_and_the_dbt_source(
     assert ("expect_column_values_to_not_be_null", "bank_branch") in new
 
     def source_table(contract: Contract) -> dict:
-        sources = yaml.safe_load(dbt_sources.render_sources([contract]))["sources"][0]
+        sources = yaml.safe_load(sources_yaml.render_sources([contract]))["sources"][0]
         return next(t for t in sources["tables"] if t["name"] == contract.table)
 
     old_columns = {c["name"]: c for c in source_table(before)["columns"]}
@@ -66,7 +66,7 @@ def test_changing_a_field_in_a_contract_changes_the_gx_suite_and_the_dbt_source(
 
 
 def test_suites_split_record_checks_from_batch_checks():
-    suites = feed_suites(load_contracts(CONTRACTS_DIR)[WAGE])
+    suites = feed_suites(load_contracts(INBOUND_CONTRACTS_DIR)[WAGE])
     records, batch = _types(suites.records), _types(suites.batch)
     assert ("expect_column_values_to_be_valid_uscc", "payer_uscc") in records
     assert ("expect_column_values_to_be_valid_resident_id", "worker_id_number") in records
@@ -78,7 +78,7 @@ def test_suites_split_record_checks_from_batch_checks():
 
 
 def _unexpected(context, expectation: dict, frame: pd.DataFrame) -> set:
-    contract = load_contracts(CONTRACTS_DIR)[WAGE]
+    contract = load_contracts(INBOUND_CONTRACTS_DIR)[WAGE]
     result = validate_frame(
         context,
         suite(f"probe.{expectation['type']}", [expectation], contract, "records"),

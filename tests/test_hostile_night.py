@@ -33,13 +33,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from stdnum.cn import uscc
 
-from ingestion import run_nightly
-from ingestion.broker import EmbeddedBroker, free_port
-from ingestion.contracts import default_contracts
-from ingestion.synthetic import publish_window
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
+from core.contracts import default_contracts
+from devstack import run_nightly
+from devstack.broker import EmbeddedBroker, free_port
+from devstack.synthetic import publish_window
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from tests.support import (
     HUNAN_REGION,
     TEST_PSEUDONYM_KEY,
@@ -342,7 +342,7 @@ def test_the_analysts_csv_is_safe(night):
         ", ".join(f"'{r['uscc']}'" for r in night.registry.values())
     )
     done = subprocess.run(
-        [sys.executable, "-m", "ingestion.snapshots", "query", sql, "--csv"],
+        [sys.executable, "-m", "publication.snapshots", "query", sql, "--csv"],
         capture_output=True,
         text=True,
         env=_env(night),
@@ -432,7 +432,7 @@ def test_the_job_refuses_a_missing_or_development_key_outside_development(tmp_pa
     for key in (None, "gigshield-development-key", "short-key"):
         env = base | ({"GIGSHIELD_PSEUDONYM_KEY": key} if key else {})
         done = subprocess.run(
-            [sys.executable, "-m", "ingestion.run_nightly", "--date", DAY.isoformat()],
+            [sys.executable, "-m", "devstack.run_nightly", "--date", DAY.isoformat()],
             env=env,
             capture_output=True,
             text=True,

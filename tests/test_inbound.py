@@ -16,16 +16,16 @@ import pandas as pd
 import pytest
 from stdnum.cn import ric
 
+from core.config import Settings
+from core.contracts import Contract
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from expectations import holds, inbound
 from expectations.gx_project import open_context
 from expectations.inbound import InboundValidationFailed, validate_feed
-from ingestion.config import Settings
-from ingestion.contracts import Contract
 from ingestion.loader import ingest
-from ingestion.nightly import dbt_build
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
+from orchestration.steps import dbt_build
 from tests.support import load_and_validate, send
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The labour inspector's page (ingestion/inspector_page.py) of a built and published night, opened in
+"""The labour inspector's page (reports/inspector_page.py) of a built and published night, opened in
 headless Chromium: both charts are laid-out SVGs whose marks are the snapshot's numbers, the tables
 hold the night's alerts (with the deadlines the raised alerts sent) and blacklist, and the page is the
 same bytes on a rerun and needs no network."""
@@ -19,11 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import inspector_page
-from ingestion.alerts.nightly import raise_alerts
-from ingestion.config import PROJECT_ROOT, Settings
-from ingestion.inspector_page import STEPS, render_inspector_page
-from ingestion.snapshots import connect, publish_snapshot, snapshot_path
+from core.config import PROJECT_ROOT, Settings
+from orchestration.alert_steps import update_alerts
+from publication.snapshots import connect, publish_snapshot, snapshot_path
+from reports import inspector_page
+from reports.inspector_page import STEPS, render_inspector_page
 from tests.support import AS_OF, chromium, copy_built_night, rendered_dom
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def night(built_night, tmp_path_factory) -> Settings:
     snapshot the page reads (a copy of the session's built night: this writes to it)."""
     with pytest.MonkeyPatch.context() as mp:
         settings = copy_built_night(built_night, tmp_path_factory.mktemp("night"), mp)
-        raise_alerts(AS_OF, settings)
+        update_alerts(AS_OF, settings)
         publish_snapshot(AS_OF, settings)
         yield settings
 
@@ -241,7 +241,7 @@ def test_a_rerun_writes_the_same_bytes_and_the_page_needs_no_network(night, page
     first = page.read_bytes()
     env = {**os.environ, "GIGSHIELD_DATA_DIR": str(night.data_dir)}
     done = subprocess.run(
-        [sys.executable, "-m", "ingestion.inspector_page", "--date", AS_OF.isoformat()],
+        [sys.executable, "-m", "reports.inspector_page", "--date", AS_OF.isoformat()],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

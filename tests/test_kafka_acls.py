@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from core.contracts import default_contracts
 from ingestion import kafka_acls
-from ingestion.contracts import default_contracts
 from ingestion.kafka_acls import (
     ALERT_TOPIC,
     INIT_SCRIPT,

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingestion.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from tests.support import LAYERS, unlayered
 
 pytestmark = pytest.mark.unit

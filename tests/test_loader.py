@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,12 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.contracts import default_contracts
+from devstack.broker import EmbeddedBroker
 from ingestion.batch_load import BatchWriter
-from ingestion.broker import EmbeddedBroker
-from ingestion.config import PROJECT_ROOT
-from ingestion.contracts import default_contracts
 from ingestion.loader import ingest
-from ingestion.warehouse import ensure_raw_tables
+from ingestion.raw_tables import ensure_raw_tables
 from tests.support import create_topic, envelope, publish, sample_record
 
 pytestmark = pytest.mark.integration
@@ -163,7 +161,7 @@ KILLABLE_LOADER = """
 import sys, dataclasses, logging
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
 from pathlib import Path
-from ingestion.contracts import default_contracts
+from core.contracts import default_contracts
 from ingestion.loader import ingest
 contract = dataclasses.replace(default_contracts()["hrss.wage_payment.v1"], topic=sys.argv[3])
 print("started", flush=True)
@@ -177,13 +175,12 @@ def test_killing_the_loader_mid_run_loses_and_duplicates_nothing(broker, contrac
     n_messages, per_message = 120, 200
     publish(broker.bootstrap, contract.topic, good_messages(contract, n_messages, per_message))
     warehouse = tmp_path / "wh.duckdb"
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     cmd = [sys.executable, "-c", KILLABLE_LOADER, str(warehouse), broker.bootstrap, contract.topic]
 
     total = n_messages * per_message
     progress_at_kills = []
     for _ in range(3):  # kill right after the third batch of each run commits: the fourth is in flight
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         for line in proc.stdout:
             if ": batch 3 committed" in line:
                 proc.send_signal(signal.SIGKILL)
@@ -193,7 +190,7 @@ def test_killing_the_loader_mid_run_loses_and_duplicates_nothing(broker, contrac
         progress_at_kills.append(table_counts(warehouse, contract)["raw"])
     assert 0 < progress_at_kills[0] < progress_at_kills[1] < progress_at_kills[2] < total
 
-    finished = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    finished = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-2000:]
     counts = table_counts(warehouse, contract)
     assert counts["raw"] == counts["distinct_keys"] == counts["batch_loaded"] == total
@@ -385,8 +382,8 @@ def test_poison_values_are_quarantined_per_record_and_the_rest_of_the_message_lo
 
 def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zone_does_not_matter(tmp_path):
     """The same messages loaded through connections in two time zones store the same instants."""
+    from devstack.synthetic.agency_keys import sign_as
     from ingestion.batch_load import Message
-    from ingestion.synthetic.agency_keys import sign_as
 
     shanghai = dataclasses.replace(own(COMPLAINTS, "complaint_event.v1"), naive_timestamp_zone="Asia/Shanghai")
     records = [
@@ -469,8 +466,8 @@ def test_offsets_lost_to_retention_fail_the_feed_unless_the_operator_accepts_the
 
 
 def test_ingest_feed_reports_reused_ids_to_the_operator(broker, tmp_path, monkeypatch, caplog):
-    from ingestion import nightly
-    from ingestion.config import Settings
+    from core.config import Settings
+    from orchestration import steps
 
     contract = own(BASE, "wage_payment.v1")
     create_topic(broker.bootstrap, contract.topic, partitions=1)
@@ -479,8 +476,8 @@ def test_ingest_feed_reports_reused_ids_to_the_operator(broker, tmp_path, monkey
         contract.topic,
         [envelope(contract, "x", [sample_record(contract, 1)]), envelope(contract, "x", [sample_record(contract, 2)])],
     )
-    monkeypatch.setattr(nightly, "default_contracts", lambda: {contract.topic: contract})
+    monkeypatch.setattr(steps, "default_contracts", lambda: {contract.topic: contract})
     settings = Settings(broker.bootstrap, tmp_path, tmp_path / "wh.duckdb", "key", development=True)
-    counts = nightly.ingest_feed(contract.topic, dt.date(2026, 11, 22), settings)
+    counts = steps.ingest_feed(contract.topic, dt.date(2026, 11, 22), settings)
     assert counts["reused_ids"] == 1 and counts["quarantined"] == 1 and counts["loaded"] == 1
     assert any("reused" in r.message and r.levelname == "WARNING" for r in caplog.records)

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import run_nightly
-from ingestion.config import PROJECT_ROOT
-from ingestion.contracts import default_contracts, outbound_contracts
+from core.config import PROJECT_ROOT
+from core.contracts import default_contracts, outbound_contracts
+from core.warehouse import WAREHOUSE_POOL
+from devstack import run_nightly
 from ingestion.pseudonyms import pseudonym, pseudonym_key
-from ingestion.warehouse import WAREHOUSE_POOL
 
 DAY = "2026-11-22"
 FIRST = "2026-11-20"
@@ -224,7 +224,7 @@ def recovered_violations(warehouse) -> dict[str, set[tuple[str, str, str]]]:
 def test_a_failed_task_alerts_the_operator(monkeypatch, tmp_path):
     from types import SimpleNamespace
 
-    from ingestion.operator_alerts import notify_operator
+    from alerts.operator import notify_operator
 
     monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
     ti = SimpleNamespace(dag_id="nightly_agency_sync", task_id="ingest_feed", map_index=3, try_number=3)

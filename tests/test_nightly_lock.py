@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from ingestion.run_nightly import EX_TEMPFAIL, LOCK_NAME, NightlyRunning, nightly_lock
+from devstack.run_nightly import EX_TEMPFAIL, LOCK_NAME, NightlyRunning, nightly_lock
 
 pytestmark = pytest.mark.integration
 
 HOLD = (
-    "import sys, time, pathlib; from ingestion.run_nightly import nightly_lock\n"
+    "import sys, time, pathlib; from devstack.run_nightly import nightly_lock\n"
     "with nightly_lock(pathlib.Path(sys.argv[1])):\n"
     "    print('locked', flush=True); time.sleep(120)\n"
 )
@@ -41,7 +41,7 @@ def test_a_second_night_exits_at_once_naming_the_lock_and_its_holder(holder, tmp
     }  # were it to get past the lock, nothing real would start
     started = time.monotonic()
     second = subprocess.run(
-        [sys.executable, "-m", "ingestion.run_nightly", "--date", "2026-11-22", "--no-publish"],
+        [sys.executable, "-m", "devstack.run_nightly", "--date", "2026-11-22", "--no-publish"],
         env=env,
         capture_output=True,
         text=True,

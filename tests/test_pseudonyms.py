@@ -14,9 +14,8 @@ import duckdb
 import pytest
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from core.config import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
 from ingestion import pseudonyms
-from ingestion.config import DEVELOPMENT_PSEUDONYM_KEY, PROJECT_ROOT
-from ingestion.dbt_pseudonym_plugin import FUNCTION, register
 from ingestion.pseudonyms import (
     KEY_VARIABLE,
     MIN_KEY_BYTES,
@@ -27,6 +26,7 @@ from ingestion.pseudonyms import (
     recipient_pseudonym,
 )
 from tests.support import TEST_PSEUDONYM_KEY
+from transform.pseudonym_plugin import FUNCTION, register
 
 pytestmark = pytest.mark.unit
 
@@ -125,7 +125,7 @@ def test_the_column_pseudonymiser_equals_the_reference(length):
 
 
 def test_the_duckdb_function_of_the_dbt_plugin_equals_pseudonym():
-    plugin = BasePlugin.create("ingestion.dbt_pseudonym_plugin", config={"TimeZone": "Asia/Shanghai"})
+    plugin = BasePlugin.create("transform.pseudonym_plugin", config={"TimeZone": "Asia/Shanghai"})
     key = pseudonym_key()  # the tests' key, from the environment (conftest)
     assert key == TEST_PSEUDONYM_KEY.encode()
     with duckdb.connect() as con:
@@ -162,6 +162,6 @@ def test_the_key_reaches_dbt_only_through_the_plugin():
         if "target" not in p.parts
     }
     assert not [p for p, text in texts.items() if KEY_VARIABLE in text or "pseudonym_key" in text]
-    assert "ingestion.dbt_pseudonym_plugin" in texts[project / "profiles.yml"]
-    assert KEY_VARIABLE not in (PROJECT_ROOT / "ingestion" / "dbt_invoke.py").read_text(encoding="utf-8")
+    assert "transform.pseudonym_plugin" in texts[project / "profiles.yml"]
+    assert KEY_VARIABLE not in (PROJECT_ROOT / "transform" / "dbt_runner.py").read_text(encoding="utf-8")
     assert pseudonyms.MIN_KEY_BYTES == 32

@@ -10,12 +10,12 @@ import json
 import duckdb
 import pytest
 
+from core.contracts import outbound_contracts
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context
-from expectations.publication import PublicationBlocked, publish_dataset
-from ingestion.contracts import outbound_contracts
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
+from publication.extracts import PublicationBlocked, publish_dataset
 
 pytestmark = pytest.mark.integration
 
@@ -101,7 +101,7 @@ def test_a_path_with_a_quote_is_a_path_not_sql(marts, tmp_path):
 
 
 def test_copy_to_parquet_binds_the_target(tmp_path):
-    from expectations.publication import copy_to_parquet
+    from publication.extracts import copy_to_parquet
 
     target = tmp_path / "o'brien.parquet"
     con = duckdb.connect()

@@ -7,8 +7,8 @@ import csv
 import chinese_calendar
 import pytest
 
-from ingestion import calendar_seed
-from ingestion.config import DBT_PROJECT_DIR
+from core.config import DBT_PROJECT_DIR
+from transform import calendar_seed
 
 pytestmark = pytest.mark.unit
 

@@ -12,16 +12,16 @@ import duckdb
 import pytest
 from stdnum.cn import ric, uscc
 
-from expectations import extract_scan
+from core.config import Settings
+from core.contracts import default_contracts, outbound_contracts
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context
-from expectations.publication import publish_dataset
-from ingestion.config import Settings
-from ingestion.contracts import default_contracts, outbound_contracts
-from ingestion.nightly import dbt_build, outbound_datasets
-from ingestion.synthetic.feeds import generate_day
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world
-from ingestion.warehouse import ensure_raw_tables
+from ingestion.raw_tables import ensure_raw_tables
+from orchestration.steps import dbt_build, outbound_datasets
+from publication import identifier_scan
+from publication.extracts import publish_dataset
 from tests.support import AS_OF, load_and_validate, order
 
 pytestmark = pytest.mark.integration
@@ -104,8 +104,8 @@ def test_every_extract_publishes_with_an_audit_row_whose_checksum_matches_the_fi
 
 
 def test_the_scanner_finds_no_raw_identifier_and_no_out_of_contract_column(night):
-    assert extract_scan.scan([night["published"]]) == []
-    assert extract_scan.main([str(night["published"])]) == 0
+    assert identifier_scan.scan([night["published"]]) == []
+    assert identifier_scan.main([str(night["published"])]) == 0
 
 
 def test_legal_representatives_are_named_only_with_a_blacklisting(night):
@@ -142,16 +142,16 @@ def test_the_scanner_catches_a_planted_raw_identifier(night, tmp_path, kind):
         if kind != "bank_account"
         else f"{value}::DECIMAL(20, 0) AS workers_engaged",
     )  # numbers are scanned as text too
-    findings = extract_scan.scan([tmp_path])
+    findings = identifier_scan.scan([tmp_path])
     assert [(f.path, f.kind) for f in findings] == [(bad, kind)]
     assert value not in str(findings[0])  # a finding points at the leak without repeating it
-    assert extract_scan.main([str(tmp_path)]) == 1
+    assert identifier_scan.main([str(tmp_path)]) == 1
 
 
 def test_the_scanner_catches_a_column_outside_the_contract(night, tmp_path):
     dataset = "gigshield.share.hrss.labour_findings.v1"
     bad = _copy_with(night["results"][dataset].path, tmp_path / f"{dataset}.parquet", "'x' AS worker_name")
-    assert [(f.path, f.kind, f.column) for f in extract_scan.scan([bad])] == [
+    assert [(f.path, f.kind, f.column) for f in identifier_scan.scan([bad])] == [
         (bad, "out_of_contract_column", "worker_name")
     ]
 
@@ -159,8 +159,8 @@ def test_the_scanner_catches_a_column_outside_the_contract(night, tmp_path):
 def test_pseudonyms_and_message_ids_are_not_mistaken_for_identifiers():
     digest = "13812345678" + "a" + "6" * 52  # a sha256 hex that opens with a mobile-like run
     uuid_ = "13812345-6789-4abc-8def-123456789012"
-    assert list(extract_scan.identifiers_in(f"{digest}:{uuid_}:(2026)4301民初1122000号")) == []
-    assert [k for k, _ in extract_scan.identifiers_in("430121700516105")] == ["resident_id"]  # old 15-digit form
+    assert list(identifier_scan.identifiers_in(f"{digest}:{uuid_}:(2026)4301民初1122000号")) == []
+    assert [k for k, _ in identifier_scan.identifiers_in("430121700516105")] == ["resident_id"]  # old 15-digit form
 
 
 # An all-digit USCC (an organisation registered before 2015), and an 18-digit string that is both a
@@ -170,16 +170,16 @@ ALL_DIGIT_USCC, RIC_AND_USCC = "914403001922038216", "371322199502036450"
 
 def test_a_valid_all_digit_uscc_is_not_a_bank_account_but_a_resident_id_that_is_also_one_is_caught():
     assert uscc.is_valid(ALL_DIGIT_USCC) and not ric.is_valid(ALL_DIGIT_USCC)
-    assert list(extract_scan.identifiers_in(f"respondent {ALL_DIGIT_USCC}")) == []
+    assert list(identifier_scan.identifiers_in(f"respondent {ALL_DIGIT_USCC}")) == []
     assert ric.is_valid(RIC_AND_USCC) and uscc.is_valid(RIC_AND_USCC)
-    assert [k for k, _ in extract_scan.identifiers_in(RIC_AND_USCC)] == ["resident_id"]  # the worse leak wins
+    assert [k for k, _ in identifier_scan.identifiers_in(RIC_AND_USCC)] == ["resident_id"]  # the worse leak wins
     broken = ALL_DIGIT_USCC[:-1] + ("7" if ALL_DIGIT_USCC[-1] != "7" else "8")  # check character wrong
-    assert [k for k, _ in extract_scan.identifiers_in(broken)] == ["bank_account"]
+    assert [k for k, _ in identifier_scan.identifiers_in(broken)] == ["bank_account"]
     # A USCC check character alone is not enough: the embedded organisation code must check too.
     body = ALL_DIGIT_USCC[:16] + ("0" if ALL_DIGIT_USCC[16] != "0" else "1")
     forged = body + uscc.calc_check_digit(body)
     if forged.isdigit():
-        assert [k for k, _ in extract_scan.identifiers_in(forged)] == ["bank_account"]
+        assert [k for k, _ in identifier_scan.identifiers_in(forged)] == ["bank_account"]
 
 
 def test_an_extract_carrying_an_all_digit_uscc_passes_the_scan(night, tmp_path):
@@ -187,7 +187,7 @@ def test_an_extract_carrying_an_all_digit_uscc_passes_the_scan(night, tmp_path):
     _copy_with(
         night["results"][dataset].path, tmp_path / dataset / f"{dataset}.parquet", f"'{ALL_DIGIT_USCC}' AS jurisdiction"
     )
-    assert extract_scan.scan([tmp_path]) == []
+    assert identifier_scan.scan([tmp_path]) == []
 
 
 def test_a_leak_fails_the_dags_scan_task_without_retries(night, tmp_path, monkeypatch):

@@ -16,12 +16,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from core.config import BEIJING
+from core.contracts import default_contracts
+from devstack.synthetic import agency_keys
+from devstack.synthetic.agency_keys import private_key, sign_as
 from ingestion import signing
-from ingestion.contracts import default_contracts
 from ingestion.loader import ingest
 from ingestion.signing import KEY_ID_HEADER, SIGNATURE_HEADER, KeyRegistry, MessageVerifier, sign, verify
-from ingestion.synthetic import agency_keys
-from ingestion.synthetic.agency_keys import private_key, sign_as
 from tests.support import create_topic, envelope, publish, publish_signed_as, sample_record
 
 pytestmark = pytest.mark.integration
@@ -143,7 +144,7 @@ def test_migration_mode_loads_unsigned_messages_with_a_warning_but_never_forged_
     (over,) = ingest(tmp_path / "over.duckdb", [wages], broker.bootstrap)
     assert (over.counts.loaded, over.counts.unsigned_accepted) == (0, 0)
 
-    tomorrow = dt.datetime.now(signing.SHANGHAI).date() + dt.timedelta(days=1)
+    tomorrow = dt.datetime.now(BEIJING).date() + dt.timedelta(days=1)
     monkeypatch.setenv("GIGSHIELD_ACCEPT_UNSIGNED_UNTIL", tomorrow.isoformat())
     with caplog.at_level(logging.WARNING):
         (result,) = ingest(warehouse, [wages], broker.bootstrap)

@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.alerts.nightly import raise_alerts
-from ingestion.config import PROJECT_ROOT, Settings
-from ingestion.contracts import default_contracts
+from core.config import PROJECT_ROOT, Settings
+from core.contracts import default_contracts
 from ingestion.pseudonyms import pseudonym
-from ingestion.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
+from orchestration.alert_steps import update_alerts
+from publication.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
 from tests.support import AS_OF, TEST_PSEUDONYM_KEY, copy_built_night
 
 pytestmark = pytest.mark.integration
@@ -137,10 +137,10 @@ def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(ana
         assert locked_out.returncode != 0 and "lock" in locked_out.stderr.lower()  # the warehouse is not for analysts
 
         for name, rows in expected.items():
-            done = analyst(analysts, "-m", "ingestion.snapshots", "query", name, "--csv")
+            done = analyst(analysts, "-m", "publication.snapshots", "query", name, "--csv")
             assert done.returncode == 0, done.stderr[-2000:]
             assert list(csv.reader(io.StringIO(done.stdout))) == rows, name
-        path = analyst(analysts, "-m", "ingestion.snapshots", "path")
+        path = analyst(analysts, "-m", "publication.snapshots", "path")
         assert path.stdout.strip() == str(snapshot_path(AS_OF, analysts))
     finally:
         writer.rollback()
@@ -189,7 +189,7 @@ def test_a_half_built_night_is_never_visible_and_old_nights_retire(analysts):
 def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_docs(analysts, tmp_path):
     copy_night(analysts.warehouse, tmp_path / "no-alerts.duckdb", AS_OF)  # a night before alerts were ever raised
     assert not any(table.startswith("alerts.") for table in fingerprint(tmp_path / "no-alerts.duckdb"))
-    raise_alerts(AS_OF, analysts)  # from now on the outbox comes along
+    update_alerts(AS_OF, analysts)  # from now on the outbox comes along
 
     first = publish_snapshot(AS_OF, analysts)
     before = fingerprint(Path(first["snapshot"]))
@@ -230,7 +230,7 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
 
 
 def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_code(night, analysts):
-    """dbt computes pseudonyms with gs_pseudonym (ingestion.dbt_pseudonym_plugin): the key stays in the
+    """dbt computes pseudonyms with gs_pseudonym (transform.pseudonym_plugin): the key stays in the
     environment, out of compiled SQL, run SQL, manifest, run results, partial-parse state, logs and docs."""
     published = publish_snapshot(AS_OF, analysts)  # `dbt docs generate` compiles every model, sharing's too
     key = TEST_PSEUDONYM_KEY.encode()

@@ -8,14 +8,14 @@ import json
 import pytest
 from stdnum.cn import ric, uscc
 
-from ingestion.contracts import default_contracts
+from core.contracts import default_contracts
+from devstack.synthetic.feeds import CLEAN_MAX_ONLINE_MINUTES, generate_day, payday
+from devstack.synthetic.malformed import RECORD_KINDS
+from devstack.synthetic.manifest import Manifest
+from devstack.synthetic.publish import messages_for
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world, load_regions
 from ingestion.signing import KeyRegistry, verify
-from ingestion.synthetic.feeds import CLEAN_MAX_ONLINE_MINUTES, generate_day, payday
-from ingestion.synthetic.malformed import RECORD_KINDS
-from ingestion.synthetic.manifest import Manifest
-from ingestion.synthetic.publish import messages_for
-from ingestion.synthetic.violations import Rates
-from ingestion.synthetic.world import build_world, load_regions
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 import yaml
 
-from ingestion.airflow_home import NO_TELEMETRY, airflow_env
-from ingestion.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from core.config import DBT_PROJECT_DIR, PROJECT_ROOT
+from devstack.airflow_home import NO_TELEMETRY, airflow_env
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GENERATED from contracts/*.odcs.yaml by `python -m ingestion.kafka_acls > deploy/kafka/kafka-init.sh`:
+# GENERATED from contracts/inbound/*.odcs.yaml by `python -m ingestion.kafka_acls > deploy/kafka/kafka-init.sh`:
 # do not edit (tests/test_kafka_acls.py fails when it is stale). Run once per start by the kafka-init
 # service of docker-compose.yml, as the super user gigshield-admin; every step is idempotent.
 set -euo pipefail

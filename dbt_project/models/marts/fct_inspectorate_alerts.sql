@@ -1,5 +1,5 @@
 -- Cases the labour inspectorate must act on, one row per enterprise and case, as of the run's date:
--- what the alert outbox (ingestion.alerts) raises, updates and closes night by night. A case's key is
+-- what the alert outbox (alerts) raises, updates and closes night by night. A case's key is
 -- stable across nights; `fingerprint` changes exactly when what the inspectorate is told changes (so
 -- nothing that moves by itself from one night to the next, like days overdue, is part of it).
 --

@@ -1,0 +1,238 @@
+"""The main job: one nightly agency sync on the embedded stack, end to end.
+
+    python -m devstack.run_nightly --date 2026-11-22
+    python -m devstack.run_nightly --from 2026-11-20 --date 2026-11-22     a backfill of three nights
+
+Starts the embedded Kafka broker (unless GIGSHIELD_KAFKA_BOOTSTRAP names a running Kafka),
+has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
+`nightly_agency_sync` for that day (`airflow dags test`, which runs DAG.test() in-process, no
+scheduler needed) — or for each day of a backfill, in order — stops the broker and prints what
+each feed loaded and quarantined and where the warehouse is.
+
+One night at a time: before anything else the run takes an exclusive lock on
+<data dir>/.nightly.lock (and <AIRFLOW_HOME>/.nightly.lock when Airflow's home is elsewhere: the
+metadata database is migrated by each run). A second run started meanwhile exits at once with
+code 75 (EX_TEMPFAIL) naming the lock and the PID that holds it, instead of racing the first in
+`airflow db migrate` and on the DuckDB warehouse lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from core.config import BEIJING, Settings
+from core.warehouse import WAREHOUSE_POOL
+from devstack.airflow_home import airflow_env
+from devstack.broker import kafka_bootstrap
+from ingestion.pseudonyms import PseudonymKeyError, pseudonym_key
+from orchestration.steps import feed_summary, publication_summary
+from publication.snapshots import snapshot_path
+
+DAG_ID = "nightly_agency_sync"
+POOL_DESCRIPTION = "tasks that open the DuckDB warehouse (one writer at a time)"
+LOCK_NAME = ".nightly.lock"
+EX_TEMPFAIL = 75  # sysexits.h: try again later
+
+
+class NightlyRunning(RuntimeError):
+    """Another nightly run holds the lock."""
+
+    def __init__(self, lock: Path, pid: int | None) -> None:
+        self.lock, self.pid = lock, pid
+        holder = f"PID {pid}" if pid else "another process (PID not yet written)"
+        super().__init__(
+            f"another nightly run is in progress: {lock} is locked by {holder}; "
+            "wait for it to finish (nothing was started)"
+        )
+
+
+def _holder(fd: int) -> int | None:
+    try:
+        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+@contextmanager
+def nightly_lock(directory: Path) -> Iterator[Path]:
+    """Hold <directory>/.nightly.lock exclusively (fcntl.flock, non-blocking) with our PID in it, or
+    raise NightlyRunning at once. The kernel releases it when the holder exits, however it exits."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise NightlyRunning(path, _holder(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)  # releases the lock; the file stays (unlinking it would race the next taker)
+
+
+@contextmanager
+def one_night_at_a_time(settings: Settings) -> Iterator[None]:
+    """The data dir's lock, and the Airflow home's when it is not the same folder."""
+    folders = [settings.data_dir]
+    airflow_home = Path(airflow_env()["AIRFLOW_HOME"]).resolve()
+    if airflow_home != settings.data_dir:
+        folders.append(airflow_home)
+    with ExitStack() as stack:
+        for folder in folders:
+            stack.enter_context(nightly_lock(folder))
+        yield
+
+
+def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, check: bool = True) -> int:
+    """Run a command with its output in a log file; if `check`, on failure show the log's tail and raise."""
+    with log_path.open("ab") as log:
+        completed = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if check and completed.returncode != 0:
+        _fail(f"{' '.join(cmd[:4])} failed (exit {completed.returncode})", log_path)
+    return completed.returncode
+
+
+def _fail(what: str, log_path: Path) -> None:
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+    raise SystemExit(f"{what}; log {log_path}:\n" + "\n".join(tail))
+
+
+def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
+    """`airflow dags test` of the nightly DAG for one data day; returns the log file and the run's state."""
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = airflow_env()
+    env.update(
+        {
+            "GIGSHIELD_KAFKA_BOOTSTRAP": bootstrap,
+            "GIGSHIELD_DATA_DIR": str(settings.data_dir),
+            "GIGSHIELD_WAREHOUSE": str(settings.warehouse),
+        }
+    )
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    log_path = logs / f"nightly_{day.isoformat()}.log"
+    _run_logged([airflow, "db", "migrate"], env, log_path)
+    _run_logged([airflow, "pools", "set", WAREHOUSE_POOL, "1", POOL_DESCRIPTION], env, log_path)
+    logical_date = dt.datetime.combine(day, dt.time(2, 0), BEIJING)
+    # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
+    # Airflow recorded tells them apart.
+    exit_code = _run_logged([airflow, "dags", "test", DAG_ID, logical_date.isoformat()], env, log_path, check=False)
+    state = _run_state(airflow, env, logical_date)
+    if state == "missing":
+        _fail(f"airflow dags test {DAG_ID} recorded no run (exit {exit_code})", log_path)
+    return log_path, state
+
+
+def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> str:
+    """The state Airflow recorded for the DAG run of this logical date (not the CLI's exit code)."""
+    listed = subprocess.run(
+        [airflow, "dags", "list-runs", DAG_ID, "-o", "json"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    runs = json.loads(next(line for line in reversed(listed.splitlines()) if line.startswith(("[{", "[]"))))
+    wanted = logical_date.astimezone(dt.UTC)
+    ours = [r for r in runs if dt.datetime.fromisoformat(r["logical_date"]) == wanted]
+    return max(ours, key=lambda r: r["run_after"])["state"] if ours else "missing"
+
+
+def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
+    rows = feed_summary(settings.warehouse, day)
+    width = max(len(r[0]) for r in rows)
+    print(f"\nGigshield nightly sync for {day} — rows in the warehouse after this run")
+    print(f"{'feed':<{width}}  {'loaded':>10}  {'quarantined':>11}  {'redelivered':>11}  night's validation")
+    for topic, loaded, quarantined, redelivered, status in rows:
+        print(f"{topic:<{width}}  {loaded:>10,}  {quarantined:>11,}  {redelivered:>11,}  {status}")
+    published = publication_summary(settings.warehouse, day)
+    if published:
+        print("\npublished datasets (outbound contracts)")
+        for dataset, status, count, path in published:
+            print(f"{dataset:<{width}}  {count:>10,}  {status}  {path or ''}")
+    docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    print(
+        f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
+        f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}"
+        f"\nanalysts:  {snapshot_path(day, settings)} (python -m publication.snapshots query ...)"
+        f"\ninspector: {settings.data_dir / 'reports' / day.isoformat() / 'index.html'}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    yesterday = dt.datetime.now(BEIJING).date() - dt.timedelta(days=1)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--date", type=dt.date.fromisoformat, default=yesterday, help="data day (default: yesterday, Beijing time)"
+    )
+    parser.add_argument(
+        "--from",
+        dest="first",
+        type=dt.date.fromisoformat,
+        help="a backfill: run the DAG for every day from this one to --date, in order",
+    )
+    parser.add_argument("--workers", type=int, default=2000, help="synthetic workers (default 2000)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="days the synthetic agencies publish, ending on --date (at least the backfill's)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-publish", action="store_true", help="do not run the synthetic agencies (real feeds)")
+    args = parser.parse_args(argv)
+    first = args.first or args.date
+    if first > args.date:
+        parser.error(f"--from {first} is after --date {args.date}")
+    nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
+
+    settings = Settings.from_env()
+    try:  # refused before anything starts: every pseudonym of the night would be made with it
+        pseudonym_key(settings)
+    except PseudonymKeyError as refused:
+        raise SystemExit(f"run_nightly: {refused}") from None
+    try:
+        with one_night_at_a_time(settings):
+            runs = _run_nights(args, nights, settings)
+            for day, log_path, _ in runs:
+                print_summary(day, settings, log_path)
+    except NightlyRunning as running:
+        print(f"run_nightly: {running}", file=sys.stderr)
+        raise SystemExit(EX_TEMPFAIL) from None
+    failed = [(day, state, log_path) for day, log_path, state in runs if state != "success"]
+    if failed:
+        raise SystemExit(
+            "; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
+            + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}"
+        )
+
+
+def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Settings) -> list[tuple[dt.date, Path, str]]:
+    """Publish the synthetic feeds (unless --no-publish) and run the DAG for each night, broker up meanwhile."""
+    from devstack.synthetic import publish_window
+
+    with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
+        if not args.no_publish:
+            publish_window(
+                end_date=args.date,
+                days=max(args.days, len(nights)),
+                workers=args.workers,
+                seed=args.seed,
+                bootstrap=bootstrap,
+                manifest_path=settings.data_dir / "manifests" / f"{args.date}.json",
+            )
+        return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
+
+
+if __name__ == "__main__":
+    main()

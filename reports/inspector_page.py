@@ -1,0 +1,136 @@
+"""The labour inspector's page of a night: one static HTML file (data/reports/<date>/index.html) with
+the alerts, the unpaid-wage blacklist, credit grades by jurisdiction and the arrears trend as charts.
+
+It reads the night's published snapshot (publication/snapshots.py), never the warehouse, so it shows
+exactly what analysts see and can be rendered while the next night is being written. Everything is
+inline (SVG charts, CSS): the file opens offline from a disk or an e-mail attachment.
+
+    python -m reports.inspector_page --date 2026-11-24
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from core.config import Settings
+from core.warehouse import one_row, rows_as_dicts
+from publication.snapshots import connect
+from reports.svg_charts import line, stacked_bars
+
+# The night's cases for inspectors (marts.fct_inspectorate_alerts), critical first. The SLA columns are
+# days counted from the night the alert outbox first raises a case: the page shows them where no alert
+# about the case had been raised by the night (SENT has the dates of those that had).
+ALERTS = """SELECT case_key, case_kind, case_ref, severity, enterprise_uscc, enterprise_name, jurisdiction,
+                   inspectorate_name, inspectorate_email, opened_on, amount, workers_affected, sla_accept_days,
+                   sla_connect_days, sla_feedback_days, summary, evidence
+            FROM marts.fct_inspectorate_alerts
+            ORDER BY severity = 'critical' DESC, opened_on, case_key"""
+BLACKLIST = """SELECT order_id, enterprise_name, enterprise_uscc, legal_rep_name, jurisdiction, listing_status,
+                      listing_criterion, workers_affected, amount_outstanding, decision_date, listed_until
+               FROM marts.fct_unpaid_wage_blacklist
+               ORDER BY listing_status, amount_outstanding DESC, order_id"""
+# Credit tiers of the night's grade year (人社部规〔2016〕1号 grades, or blacklisted).
+GRADES = """SELECT coalesce(r.jurisdiction, 'unknown') AS jurisdiction, c.credit_tier, count(*) AS enterprises
+            FROM marts.fct_enterprise_credit AS c
+            LEFT JOIN reference.ref_regions AS r ON CAST(r.region_code AS VARCHAR) = c.region_code
+            WHERE c.grade_year = year(c.as_of_date)
+            GROUP BY ALL ORDER BY ALL"""
+# Every pay period whose due date has passed, with what is still unpaid of it: a period without arrears
+# is a point at zero, not a gap the line would jump over. Cases count pay paid late as well as unpaid.
+ARREARS_TREND = """WITH periods AS (SELECT pay_period FROM marts.fct_wage_payments WHERE due_date < $day
+                                   UNION SELECT pay_period FROM intermediate.int_hrss__wage_arrears)
+                   SELECT p.pay_period, coalesce(sum(a.amount_unpaid), 0) AS amount_unpaid,
+                          count(a.pay_period) AS cases, count(DISTINCT a.worker_key) AS workers
+                   FROM periods AS p
+                   LEFT JOIN intermediate.int_hrss__wage_arrears AS a ON a.pay_period = p.pay_period
+                   GROUP BY p.pay_period ORDER BY p.pay_period"""
+# Handling steps: the message's <step>_by deadline, the mart's sla_<step>_days.
+STEPS = ("accept", "connect", "feedback")
+# Per case, the latest message of the outbox (schema alerts) raised about it by the night: what its
+# inspectorate is sent. As of the night's logical date, so a backfilled night shows its own alerts.
+SENT = f"""SELECT message->>'case_key' AS case_key, alert_id, revision, message->>'status' AS status,
+                  {", ".join(f"CAST(message->>'{s}_by' AS DATE) AS {s}_by" for s in STEPS)}
+           FROM alerts.alert_revisions WHERE logical_date <= $day
+           QUALIFY row_number() OVER (PARTITION BY message->>'case_key'
+                                      ORDER BY logical_date DESC, revision DESC) = 1"""
+HAS_OUTBOX = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'alerts' AND table_name = 'alert_revisions'"
+TIER_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#e65100", "blacklisted": "#212121"}
+TREND_COLOUR = "#c62828"
+
+_templates = Environment(
+    loader=PackageLoader("reports", "templates"),
+    autoescape=select_autoescape(["j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
+    """The page's HTML from a connection to the night's snapshot."""
+    grades = {(g["jurisdiction"], g["credit_tier"]): g["enterprises"] for g in rows_as_dicts(con, GRADES)}
+    jurisdictions = sorted({j for j, _ in grades})
+    trend = rows_as_dicts(con, ARREARS_TREND, {"day": day})
+    charts: dict[str, Markup | None] = {
+        "grades": stacked_bars(
+            "Credit tiers by jurisdiction 信用等级分布", jurisdictions, TIER_COLOURS, grades, "enterprises 企业数"
+        )
+        if grades
+        else None,
+        "arrears": line(
+            "Wage arrears by pay period 欠薪趋势",
+            [(t["pay_period"], t["amount_unpaid"]) for t in trend],
+            TREND_COLOUR,
+            "unpaid ¥ 欠付金额",
+        )
+        if trend
+        else None,
+    }
+    # A night published before any alert was raised has no outbox: every case shows its SLA days.
+    has_outbox = one_row(con, HAS_OUTBOX)[0]
+    sent = {a["case_key"]: a for a in rows_as_dicts(con, SENT, {"day": day})} if has_outbox else {}
+    return _templates.get_template("inspector_page.html.j2").render(
+        day=day,
+        charts=charts,
+        alerts=rows_as_dicts(con, ALERTS),
+        sent=sent,
+        steps=STEPS,
+        blacklist=rows_as_dicts(con, BLACKLIST),
+        grades=grades,
+        jurisdictions=jurisdictions,
+        tiers=TIER_COLOURS,
+        trend=trend,
+    )
+
+
+def render_inspector_page(day: dt.date, settings: Settings | None = None) -> Path:
+    """Write the page of the published night `day` (the same bytes on a rerun); returns its path."""
+    settings = settings or Settings.from_env()
+    with connect(day, settings) as con:
+        html = page(con, day)
+    out = settings.data_dir / "reports" / day.isoformat() / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(html, encoding="utf-8")
+    os.replace(partial, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m reports.inspector_page",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--date", type=dt.date.fromisoformat, required=True, help="a published night")
+    print(render_inspector_page(parser.parse_args(argv).date))
+
+
+if __name__ == "__main__":
+    main()
