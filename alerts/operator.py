@@ -43,7 +43,7 @@ def notify_operator_of_data(kind: str, topic: str, day: dt.date, detail: str) ->
 
 
 def _append(alert: dict[str, Any]) -> None:
-    path = Settings.from_env().data_dir / "operator_alerts.jsonl"
+    path = Settings.from_env().paths.operator_alerts
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(alert, ensure_ascii=False) + "\n")

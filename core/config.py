@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,63 @@ DEVELOPMENT_PSEUDONYM_KEY = "gigshield-development-key"
 def development_mode() -> bool:
     """True only when GIGSHIELD_ENV says so explicitly: production is the default."""
     return os.environ.get("GIGSHIELD_ENV", "").strip().lower() == DEVELOPMENT_ENV
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Everything Gigshield keeps under the data folder (GIGSHIELD_DATA_DIR), each path named once here.
+    The warehouse is apart (Settings.warehouse): GIGSHIELD_WAREHOUSE may put it elsewhere."""
+
+    root: Path
+
+    @property
+    def gx(self) -> Path:
+        """The Great Expectations file project (GX names the folder itself: <root>/gx)."""
+        return self.root / "gx"
+
+    def data_docs(self, site: str) -> Path:
+        """A GX Data Docs site's folder."""
+        return self.gx / "uncommitted" / "data_docs" / site
+
+    @property
+    def published(self) -> Path:
+        """The outbound extracts: published/<dataset>/<day>/."""
+        return self.root / "published"
+
+    @property
+    def contract_catalog(self) -> Path:
+        return self.root / "docs" / "contracts"
+
+    @property
+    def dbt(self) -> Path:
+        """dbt's target and logs of the nightly build; docs/ and cosmos-cache/ below it."""
+        return self.root / "dbt"
+
+    @property
+    def snapshots(self) -> Path:
+        """The analysts' read-only nights (publication.snapshots)."""
+        return self.root / "snapshots"
+
+    def inspector_page(self, day: date) -> Path:
+        return self.root / "reports" / day.isoformat() / "index.html"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def manifests(self) -> Path:
+        """The synthetic agencies' ground truth, one file per night (development only)."""
+        return self.root / "manifests"
+
+    @property
+    def broker_log(self) -> Path:
+        return self.root / "broker.log"
+
+    @property
+    def operator_alerts(self) -> Path:
+        """What the operator must look at (alerts.operator), one JSON line each."""
+        return self.root / "operator_alerts.jsonl"
 
 
 @dataclass(frozen=True)
@@ -58,3 +116,7 @@ class Settings:
             pseudonym_key=os.environ.get("GIGSHIELD_PSEUDONYM_KEY", DEVELOPMENT_PSEUDONYM_KEY),
             development=development_mode(),
         )
+
+    @property
+    def paths(self) -> DataPaths:
+        return DataPaths(self.data_dir)

@@ -35,11 +35,11 @@ def restrict_file(path: Path | str) -> list[Path]:
 
 def sensitive_files(settings: Settings) -> list[Path]:
     """The data folder's files that hold raw identifiers or operational detail (see the module's table)."""
-    data = settings.data_dir
-    files = [settings.warehouse, data / "operator_alerts.jsonl"]
-    for folder, pattern in (("manifests", "*.json"), ("logs", "*.log")):
-        if (data / folder).is_dir():
-            files += sorted((data / folder).glob(pattern))
+    paths = settings.paths
+    files = [settings.warehouse, paths.operator_alerts]
+    for folder, pattern in ((paths.manifests, "*.json"), (paths.logs, "*.log")):
+        if folder.is_dir():
+            files += sorted(folder.glob(pattern))
     return files
 
 

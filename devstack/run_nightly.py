@@ -36,6 +36,7 @@ from devstack.airflow_home import airflow_env
 from devstack.broker import kafka_bootstrap
 from ingestion.pseudonyms import PseudonymKeyError, pseudonym_key
 from orchestration.steps import feed_summary, publication_summary
+from publication.data_docs import DATA_DOCS_SITE
 from publication.snapshots import snapshot_path
 
 DAG_ID = "nightly_agency_sync"
@@ -113,7 +114,7 @@ def _fail(what: str, log_path: Path) -> None:
 
 def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
     """`airflow dags test` of the nightly DAG for one data day; returns the log file and the run's state."""
-    logs = settings.data_dir / "logs"
+    logs = settings.paths.logs
     logs.mkdir(parents=True, exist_ok=True)
     env = airflow_env()
     env.update(
@@ -160,12 +161,12 @@ def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
         print("\npublished datasets (outbound contracts)")
         for dataset, status, count, path in published:
             print(f"{dataset:<{width}}  {count:>10,}  {status}  {path or ''}")
-    docs = settings.data_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    docs = settings.paths.data_docs(DATA_DOCS_SITE) / "index.html"
     print(
         f"\nwarehouse: {settings.warehouse}\nrun log:   {log_path}\ndata docs: {docs}"
-        f"\ncontracts: {settings.data_dir / 'docs' / 'contracts' / 'index.html'}"
+        f"\ncontracts: {settings.paths.contract_catalog / 'index.html'}"
         f"\nanalysts:  {snapshot_path(day, settings)} (python -m publication.snapshots query ...)"
-        f"\ninspector: {settings.data_dir / 'reports' / day.isoformat() / 'index.html'}"
+        f"\ninspector: {settings.paths.inspector_page(day)}"
     )
 
 
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     if failed:
         raise SystemExit(
             "; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
-            + f": see the held feeds and blocked datasets above and {settings.data_dir / 'operator_alerts.jsonl'}"
+            + f": see the held feeds and blocked datasets above and {settings.paths.operator_alerts}"
         )
 
 
@@ -221,7 +222,7 @@ def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Setti
     """Publish the synthetic feeds (unless --no-publish) and run the DAG for each night, broker up meanwhile."""
     from devstack.synthetic import publish_window
 
-    with kafka_bootstrap(log_path=settings.data_dir / "broker.log") as bootstrap:
+    with kafka_bootstrap(log_path=settings.paths.broker_log) as bootstrap:
         if not args.no_publish:
             publish_window(
                 end_date=args.date,
@@ -229,7 +230,7 @@ def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Setti
                 workers=args.workers,
                 seed=args.seed,
                 bootstrap=bootstrap,
-                manifest_path=settings.data_dir / "manifests" / f"{args.date}.json",
+                manifest_path=settings.paths.manifests / f"{args.date}.json",
             )
         return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
 

@@ -49,7 +49,7 @@ def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
             invocation_mode=InvocationMode.DBT_RUNNER,
             pool=pool,
             # dbt's partial-parse state, kept between tasks: each layer would otherwise parse the whole project
-            cache_dir=settings.data_dir / "dbt" / "cosmos-cache",
+            cache_dir=settings.paths.dbt / "cosmos-cache",
         )
         for layer, select in LAYERS
     ]

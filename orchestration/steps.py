@@ -91,7 +91,7 @@ def dbt_build(
         command += ["--select", select, "--indirect-selection", "cautious"]
     if full_refresh:
         command.append("--full-refresh")
-    result = invoke_dbt(settings, command, settings.data_dir / "dbt", as_of).result
+    result = invoke_dbt(settings, command, settings.paths.dbt, as_of).result
     assert isinstance(result, RunExecutionResult)  # what dbt build returns
     return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.results]
 
@@ -108,7 +108,7 @@ def publish_extract(dataset: str, day: dt.date, settings: Settings | None = None
     settings = settings or Settings.from_env()
     with duckdb.connect(str(settings.warehouse)) as con:
         result = publish(
-            con, open_context(settings.data_dir), outbound_contracts()[dataset], day, settings.data_dir / "published"
+            con, open_context(settings.data_dir), outbound_contracts()[dataset], day, settings.paths.published
         )
     log.info("%s for %s: %s", dataset, day, result)
     result.raise_if_blocked()
@@ -124,7 +124,7 @@ def scan_extracts(day: dt.date, settings: Settings | None = None) -> dict[str, i
     from publication.identifier_scan import parquet_files, scan
 
     settings = settings or Settings.from_env()
-    files = parquet_files((settings.data_dir / "published").glob(f"*/{day.isoformat()}"))
+    files = parquet_files(settings.paths.published.glob(f"*/{day.isoformat()}"))
     findings = scan(files)
     if findings:
         raise ExtractLeak(f"{len(findings)} finding(s) in the extracts of {day}: " + "; ".join(map(str, findings)))
@@ -139,7 +139,7 @@ def render_docs(settings: Settings | None = None) -> dict[str, str]:
     settings = settings or Settings.from_env()
     return {
         "data_docs": str(build_data_docs(settings.data_dir)),
-        "contract_catalog": str(build_contract_catalog(settings.data_dir / "docs" / "contracts")),
+        "contract_catalog": str(build_contract_catalog(settings.paths.contract_catalog)),
     }
 
 

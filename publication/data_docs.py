@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.config import CONTRACTS_DIR
+from core.config import CONTRACTS_DIR, DataPaths
 from expectations.gx_project import open_context, scrub_stored_results
 from publication.docs_assets import localise_site
 
@@ -21,7 +21,7 @@ def build_data_docs(data_dir: Path) -> Path:
     context = open_context(data_dir)
     scrub_stored_results(data_dir)
     context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    site = data_dir / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE
+    site = DataPaths(data_dir).data_docs(DATA_DOCS_SITE)
     localise_site(site)
     return site / "index.html"
 

@@ -67,7 +67,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def snapshots_dir(settings: Settings) -> Path:
-    return settings.data_dir / "snapshots"
+    return settings.paths.snapshots
 
 
 def snapshot_path(day: dt.date, settings: Settings) -> Path:
@@ -176,7 +176,7 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
 def render_dbt_docs(settings: Settings, day: dt.date, out: Path) -> Path:
     """The night's dbt docs as one file, as `dbt docs generate --static` makes it (manifest and catalog
     inlined into index.html) but with every node's compiled SQL taken out of the manifest first."""
-    work = settings.data_dir / "dbt" / "docs"
+    work = settings.paths.dbt / "docs"
     invoke_dbt(settings, ["docs", "generate"], work, as_of=day)
     target = work / "target"
     manifest = without_compiled_code(json.loads((target / "manifest.json").read_text(encoding="utf-8")))

@@ -114,7 +114,7 @@ def render_inspector_page(day: dt.date, settings: Settings | None = None) -> Pat
     settings = settings or Settings.from_env()
     with connect(day, settings) as con:
         html = page(con, day)
-    out = settings.data_dir / "reports" / day.isoformat() / "index.html"
+    out = settings.paths.inspector_page(day)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     partial.write_text(html, encoding="utf-8")
