@@ -6,5 +6,5 @@ night through an outbox in the warehouse (schema alerts), and delivered to Kafka
 - outbox: the nightly diff of the mart against the alerts' state, writing revisions and deliveries.
 - channels: the Kafka, SMTP and webhook senders, and the e-mail's text.
 - delivery: sending what is pending, with retries; nothing leaves the outbox until it is delivered.
-- nightly: the two steps the DAG runs after dbt: raise_alerts(day), then deliver_alerts().
+(The DAG's two alert steps, update_alerts(day) then deliver_alerts(), are in orchestration.alert_steps.)
 """
