@@ -1,9 +1,8 @@
-"""The dbt build of the nightly DAG as Airflow tasks rendered by astronomer-cosmos, one per layer:
-reference seeds → staging → intermediate → marts. Each task is `dbt build` of its layer (models,
-their data tests and unit tests) for the run's data day; a failing layer stops the ones after it.
-
-Tests that join layers (e.g. a mart's relationship to a staging model) run with the later layer:
-indirect selection "buildable" takes a test once all its parents are built or upstream.
+"""The dbt build of the nightly DAG as Airflow tasks rendered by astronomer-cosmos, one per layer of
+transform.dbt_runner.NIGHT_LAYERS (reference seeds → staging → intermediate → marts), chained: a
+failing layer stops the ones after it. Everything dbt is told (selectors, indirect selection, vars,
+environment, project and profile) is the runner's; only what is Airflow's is here: the task ids, the
+pool, the data day as a template of the run's logical date, and cosmos' own settings.
 """
 
 from __future__ import annotations
@@ -12,16 +11,25 @@ import itertools
 
 from airflow.models import BaseOperator
 
-from core.config import DBT_PROJECT_DIR, TIMEZONE_NAME, Settings
-
-LAYERS: tuple[tuple[str, str], ...] = (
-    ("reference", "resource_type:seed"),
-    ("staging", "path:models/staging"),
-    ("intermediate", "path:models/intermediate"),
-    ("marts", "path:models/marts"),
+from core.config import TIMEZONE_NAME, Settings
+from transform.dbt_runner import (
+    INDIRECT_SELECTION,
+    NIGHT_LAYERS,
+    PROFILE_NAME,
+    PROFILES_YML,
+    PROJECT_DIR,
+    TARGET_NAME,
+    Layer,
+    dbt_env,
+    dbt_vars,
 )
+
 # The data day the run covers (orchestration.steps.data_date): the logical date's day in Beijing time.
 AS_OF_DATE_TEMPLATE = "{{ logical_date.in_timezone('" + TIMEZONE_NAME + "').to_date_string() }}"
+
+
+def layer_task_id(layer: Layer) -> str:
+    return f"dbt_{layer.name}"
 
 
 def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
@@ -31,18 +39,16 @@ def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
     from cosmos.operators.local import DbtBuildLocalOperator
 
     settings = Settings.from_env()
-    profile = ProfileConfig(
-        profile_name="gigshield", target_name="embedded", profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"
-    )
+    profile = ProfileConfig(profile_name=PROFILE_NAME, target_name=TARGET_NAME, profiles_yml_filepath=PROFILES_YML)
     tasks = [
         DbtBuildLocalOperator(
-            task_id=f"dbt_{layer}",
-            project_dir=str(DBT_PROJECT_DIR),
+            task_id=layer_task_id(layer),
+            project_dir=str(PROJECT_DIR),
             profile_config=profile,
-            select=select,
-            indirect_selection="buildable",
-            vars={"as_of_date": AS_OF_DATE_TEMPLATE},
-            env={"GIGSHIELD_WAREHOUSE": str(settings.warehouse)},
+            select=layer.select,
+            indirect_selection=INDIRECT_SELECTION,
+            vars=dbt_vars(AS_OF_DATE_TEMPLATE),
+            env=dbt_env(settings),
             append_env=True,
             install_deps=False,
             emit_datasets=False,
@@ -51,7 +57,7 @@ def dbt_layer_tasks(pool: str) -> list[BaseOperator]:
             # dbt's partial-parse state, kept between tasks: each layer would otherwise parse the whole project
             cache_dir=settings.paths.dbt / "cosmos-cache",
         )
-        for layer, select in LAYERS
+        for layer in NIGHT_LAYERS
     ]
     for upstream, downstream in itertools.pairwise(tasks):
         upstream >> downstream

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
-from dbt.contracts.results import RunExecutionResult
 
 from alerts.operator import notify_operator_of_data
 from core.config import BEIJING, Settings
@@ -17,7 +16,6 @@ from core.file_modes import restrict_sensitive_files
 from core.warehouse import one_row
 from ingestion.loader import ingest
 from ingestion.raw_tables import ensure_raw_tables
-from transform.dbt_runner import invoke_dbt
 
 log = logging.getLogger(__name__)
 
@@ -73,27 +71,6 @@ def validate_inbound(topic: str, day: dt.date, settings: Settings | None = None)
     log.info("%s for %s: %s", topic, day, result)
     result.raise_if_held()
     return {**asdict(result), "logical_date": day.isoformat()}
-
-
-def dbt_build(
-    settings: Settings | None = None,
-    select: str | None = None,
-    as_of: dt.date | None = None,
-    full_refresh: bool = False,
-) -> list[tuple[str, str, float]]:
-    """`dbt build` of the project against the warehouse; raises if any model or test fails, else
-    returns (resource type, unique id, seconds) of every node run.
-    `as_of` is the data day statuses are evaluated on (var as_of_date; default: today); incremental
-    models add that night's batches unless `full_refresh` rebuilds them from the whole history."""
-    settings = settings or Settings.from_env()
-    command = ["build"]
-    if select:  # a part of the project: only the tests whose models are all in it
-        command += ["--select", select, "--indirect-selection", "cautious"]
-    if full_refresh:
-        command.append("--full-refresh")
-    result = invoke_dbt(settings, command, settings.paths.dbt, as_of).result
-    assert isinstance(result, RunExecutionResult)  # what dbt build returns
-    return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.results]
 
 
 def outbound_datasets() -> list[str]:

@@ -40,7 +40,7 @@ import duckdb
 
 from core.config import PROJECT_ROOT, Settings
 from core.warehouse import one_row
-from transform.dbt_runner import invoke_dbt
+from transform.dbt_runner import generate_docs
 
 ANALYST_SCHEMAS = ("staging", "intermediate", "marts", "reference", "audit", "alerts")  # everything but raw
 # Where each alert went (a webhook URL may carry a token), attempts and errors, and the wall-clock time a
@@ -176,9 +176,7 @@ def copy_night(warehouse: Path, target: Path, day: dt.date) -> int:
 def render_dbt_docs(settings: Settings, day: dt.date, out: Path) -> Path:
     """The night's dbt docs as one file, as `dbt docs generate --static` makes it (manifest and catalog
     inlined into index.html) but with every node's compiled SQL taken out of the manifest first."""
-    work = settings.paths.dbt / "docs"
-    invoke_dbt(settings, ["docs", "generate"], work, as_of=day)
-    target = work / "target"
+    target = generate_docs(settings, as_of=day)
     manifest = without_compiled_code(json.loads((target / "manifest.json").read_text(encoding="utf-8")))
     catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
     html = (target / "index.html").read_text(encoding="utf-8")

@@ -38,8 +38,8 @@ from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
 from ingestion.raw_tables import ensure_raw_tables
 from orchestration.alert_steps import deliver_alerts, update_alerts
-from orchestration.steps import dbt_build
 from tests.support import Inbox, Webhook, load_and_validate, order, own_feeds
+from transform import dbt_runner
 
 pytestmark = pytest.mark.integration
 
@@ -165,7 +165,7 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
                 assert load_and_validate(broker, warehouse, gx, feeds, topic, batch, day).quarantined == 0, topic
             with duckdb.connect(str(warehouse)) as con:  # the feeds the nights do not use: present, empty
                 ensure_raw_tables(con, default_contracts().values())
-            dbt_build(Settings.from_env(), select=f"+{CASE_TABLE.split('.')[1]}", as_of=day)
+            dbt_runner.build_night(Settings.from_env(), as_of=day)
             marts[day] = root / f"cases-{day}.duckdb"
             _snapshot_cases(warehouse, marts[day])
     with duckdb.connect(str(warehouse)) as con:

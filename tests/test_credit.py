@@ -18,8 +18,8 @@ from devstack.synthetic.feeds import generate_day
 from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
 from ingestion.raw_tables import ensure_raw_tables
-from orchestration.steps import dbt_build
 from tests.support import AS_OF, load_and_validate, order, own_feeds, penalty
+from transform import dbt_runner
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def credit(broker, tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
         monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
-        dbt_build(Settings.from_env(), select="+fct_enterprise_credit +fct_unpaid_wage_watch_list", as_of=AS_OF)
+        dbt_runner.build_night(Settings.from_env(), as_of=AS_OF)
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
         frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
         watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()

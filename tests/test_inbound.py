@@ -25,8 +25,8 @@ from expectations import holds, inbound
 from expectations.gx_project import open_context
 from expectations.inbound import InboundValidationFailed, validate_feed
 from ingestion.loader import ingest
-from orchestration.steps import dbt_build
 from tests.support import load_and_validate, send
+from transform import dbt_runner
 
 pytestmark = pytest.mark.integration
 
@@ -169,13 +169,13 @@ def test_a_night_that_lost_most_of_its_volume_is_held_without_losing_data(
 
     monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
-    dbt_build(Settings.from_env(), select="stg_samr__enterprises")
+    dbt_runner.build_selection(Settings.from_env(), select="stg_samr__enterprises")
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
         staged = con.execute("SELECT snapshot_date, count(*) FROM staging.stg_samr__enterprises GROUP BY 1").fetchall()
     assert DAY not in dict(staged) and sum(n for _, n in staged) == 80
 
     holds.main(["accept", feeds[ENTERPRISE].topic, DAY.isoformat(), "--reason", "registry export confirmed"])
-    dbt_build(Settings.from_env(), select="stg_samr__enterprises")
+    dbt_runner.build_selection(Settings.from_env(), select="stg_samr__enterprises")
     with duckdb.connect(str(warehouse)) as con:
         staged_day = con.execute(
             "SELECT count(*) FROM staging.stg_samr__enterprises WHERE snapshot_date = ?", [DAY]

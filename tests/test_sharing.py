@@ -19,10 +19,11 @@ from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context
 from ingestion.raw_tables import ensure_raw_tables
-from orchestration.steps import dbt_build, outbound_datasets
+from orchestration.steps import outbound_datasets
 from publication import identifier_scan
 from publication.extracts import publish_dataset
 from tests.support import AS_OF, load_and_validate, order
+from transform import dbt_runner
 
 pytestmark = pytest.mark.integration
 
@@ -57,7 +58,7 @@ def night(broker, tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("GIGSHIELD_DATA_DIR", str(root))
         env.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
-        dbt_build(Settings.from_env(), select="+path:models/marts/sharing", as_of=AS_OF)
+        dbt_runner.build_night(Settings.from_env(), as_of=AS_OF)
     published = root / "published"
     with duckdb.connect(str(warehouse)) as con:  # the process's dbt-duckdb handle is read-write
         context = open_context(root / "gx")
