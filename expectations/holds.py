@@ -21,8 +21,7 @@ import duckdb
 from core.config import Settings
 from core.contracts import RAW_SCHEMA
 from core.warehouse import one_row
-
-ACCEPTED = "accepted"
+from ingestion.raw_tables import BatchStatus
 
 
 def held_nights(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date | None, int, int, list[str]]]:
@@ -31,7 +30,7 @@ def held_nights(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date | Non
         SELECT b.topic, b.logical_date, count(*), sum(b.loaded),
                any_value(v.failed_expectations ORDER BY v.validated_at DESC)
         FROM {RAW_SCHEMA}._batches b LEFT JOIN {RAW_SCHEMA}._validations v USING (validation_id)
-        WHERE b.status = 'held' GROUP BY ALL ORDER BY 1, 2""").fetchall()
+        WHERE b.status = '{BatchStatus.HELD}' GROUP BY ALL ORDER BY 1, 2""").fetchall()
 
 
 def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.date, reason: str) -> int:
@@ -43,15 +42,15 @@ def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.da
         batches, rows = one_row(
             con,
             f"SELECT count(*), coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches "
-            "WHERE topic = ? AND logical_date = ? AND status = 'held'",
+            f"WHERE topic = ? AND logical_date = ? AND status = '{BatchStatus.HELD}'",
             [topic, logical_date],
         )
         if not batches:
             raise LookupError(f"no held batches for {topic} on {logical_date}")
         validation_id = uuid.uuid4().hex
         con.execute(
-            f"""UPDATE {RAW_SCHEMA}._batches SET status = '{ACCEPTED}', validation_id = ?
-                        WHERE topic = ? AND logical_date = ? AND status = 'held'""",
+            f"""UPDATE {RAW_SCHEMA}._batches SET status = '{BatchStatus.ACCEPTED}', validation_id = ?
+                        WHERE topic = ? AND logical_date = ? AND status = '{BatchStatus.HELD}'""",
             [validation_id, topic, logical_date],
         )
         con.execute(
@@ -60,7 +59,7 @@ def accept_night(con: duckdb.DuckDBPyConnection, topic: str, logical_date: dt.da
                 validation_id,
                 topic,
                 logical_date,
-                ACCEPTED,
+                BatchStatus.ACCEPTED.value,
                 [f"accepted by operator: {reason}"],
                 dt.datetime.now(dt.UTC),
             ],

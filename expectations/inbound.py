@@ -56,6 +56,7 @@ from expectations.gx_project import (
     validate_frame,
 )
 from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites, result_config
+from ingestion.raw_tables import STAGED_BATCH_STATUSES, BatchStatus, sql_strings
 
 ROW_ID = "_row"  # the raw table's rowid, index of the validated frame
 VOLUME_HISTORY_NIGHTS = 7  # median of the last week's nights is the volume baseline
@@ -82,12 +83,12 @@ class InboundResult:
     records_validated: int = 0
     quarantined: int = 0
     night_rows: int = 0
-    status: str = "released"
+    status: str = BatchStatus.RELEASED.value
     failed_batch_expectations: list[str] = field(default_factory=list)
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
 
     def raise_if_held(self) -> None:
-        if self.status == "held":
+        if self.status == BatchStatus.HELD:
             raise InboundValidationFailed(
                 f"{self.topic} night {self.logical_date}: batch-level expectations failed "
                 f"({'; '.join(self.failed_batch_expectations)}); its batches are held in raw, "
@@ -226,7 +227,7 @@ def _min_rows(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: 
     released_before = one_row(
         con,
         f"""SELECT coalesce(sum(loaded), 0) FROM {RAW_SCHEMA}._batches WHERE topic = ?
-            AND status IN ('released', 'accepted') AND logical_date IS DISTINCT FROM ?""",
+            AND status IN {sql_strings(STAGED_BATCH_STATUSES)} AND logical_date IS DISTINCT FROM ?""",
         [contract.topic, logical_date],
     )[0]
     floor = max(0, contract.min_rows - released_before)
@@ -249,7 +250,7 @@ def _min_rows(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: 
 def _operator_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, logical_date: dt.date | None) -> bool:
     return one_row(
         con,
-        f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = 'accepted' "
+        f"SELECT count(*) > 0 FROM {RAW_SCHEMA}._batches WHERE topic = ? AND status = '{BatchStatus.ACCEPTED}' "
         "AND logical_date IS NOT DISTINCT FROM ?",
         [contract.topic, logical_date],
     )[0]
@@ -415,12 +416,12 @@ def validate_feed(
     suites = _suites(contract)
     run_name = f"{contract.topic} {logical_date or 'undated'}"
     now = dt.datetime.now(dt.UTC)
-    batches = f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND status = 'pending'"
+    batches = f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND status = '{BatchStatus.PENDING}'"
     # The night: its batches not yet judged, plus those judged before (a rerun reaches the same
     # verdict); batches an operator accepted are settled and not judged again.
     night = (
-        f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND (status = 'pending' "
-        f"OR (logical_date IS NOT DISTINCT FROM $2 AND status <> 'accepted'))"
+        f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND (status = '{BatchStatus.PENDING}' "
+        f"OR (logical_date IS NOT DISTINCT FROM $2 AND status <> '{BatchStatus.ACCEPTED}'))"
     )
     con.execute("BEGIN TRANSACTION")
     try:
@@ -454,7 +455,7 @@ def validate_feed(
             night_frame, _ = _frame(con, contract, f"_batch_id IN ({night})", [contract.topic, logical_date])
             result.night_rows = len(night_frame)
             if not len(night_frame) and _operator_accepted(con, contract, logical_date):
-                result.status = "accepted"  # nothing new since the operator accepted the night
+                result.status = BatchStatus.ACCEPTED.value  # nothing new since the operator accepted the night
             else:
                 batch_result = validate_frame(
                     context,
@@ -464,7 +465,7 @@ def validate_feed(
                     parameters={MIN_ROWS_PARAMETER: _min_rows(con, contract, logical_date)},
                 )
                 result.failed_batch_expectations = failed_expectations(batch_result)
-                result.status = "released" if batch_result.success else "held"
+                result.status = (BatchStatus.RELEASED if batch_result.success else BatchStatus.HELD).value
                 con.execute(
                     f"""UPDATE {RAW_SCHEMA}._batches SET status = $3, validation_id = $4
                                 WHERE batch_id IN ({night})""",

@@ -8,10 +8,33 @@ offsets that produced them commit in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 import duckdb
 
 from core.contracts import RAW_SCHEMA, Contract
+
+
+class BatchStatus(StrEnum):
+    """raw._batches.status, the one definition of the batch statuses: a committed batch is pending until
+    inbound validation (expectations.inbound) releases or holds its night; an operator may accept a held
+    night (expectations.holds). The table's CHECK, the dbt source's accepted_values and the dbt macro
+    staged_batch_statuses (transform.sources_yaml) are generated from it."""
+
+    PENDING = "pending"
+    RELEASED = "released"
+    HELD = "held"
+    ACCEPTED = "accepted"
+
+
+# The batches staging reads (dbt macro released_rows) and whose rows count as the feed's history.
+STAGED_BATCH_STATUSES: tuple[BatchStatus, ...] = (BatchStatus.RELEASED, BatchStatus.ACCEPTED)
+
+
+def sql_strings(values: Iterable[str]) -> str:
+    """A parenthesised SQL list of string literals, e.g. ('a', 'b'), for `IN`."""
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + ")"
+
 
 # Kafka coordinates and envelope facts carried by every raw row (the evidence trail).
 METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -57,7 +80,7 @@ CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._batches (
     committed_at TIMESTAMPTZ NOT NULL,
     -- pending until inbound validation (expectations.inbound) releases or holds it; an operator may
     -- accept a held batch (expectations.holds). Staging reads released and accepted batches only.
-    status VARCHAR NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'released', 'held', 'accepted')),
+    status VARCHAR NOT NULL DEFAULT '{BatchStatus.PENDING}' CHECK (status IN {sql_strings(BatchStatus)}),
     validation_id VARCHAR);
 -- Offsets an operator accepted as lost (deleted by retention before they were loaded): see ingestion.loader.
 CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._offset_gaps (

@@ -181,7 +181,7 @@ def test_the_data_folders_sensitive_files_are_private(tmp_path):
         tmp_path / "logs" / "nightly.log",
         tmp_path / "operator_alerts.jsonl",
     ]
-    public = tmp_path / "published" / "x.parquet"  # extracts are for sharing: left alone
+    public = tmp_path / "published" / "x.parquet"  # the share extracts are for the agencies: left alone
     for file in (*files, public):
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text("{}")

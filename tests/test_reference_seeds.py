@@ -1,4 +1,5 @@
-"""Reference seeds: the working-day calendar follows chinese-calendar; every parameter cites a source."""
+"""Reference seeds: the working-day calendar follows chinese-calendar; every parameter cites a source; the
+finding kinds cover every kind the rules can make."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import chinese_calendar
 import pytest
 
 from core.config import DBT_PROJECT_DIR
+from core.contracts import default_contracts, outbound_contracts
 from transform import calendar_seed
 
 pytestmark = pytest.mark.unit
@@ -41,3 +43,22 @@ def test_every_reference_row_cites_its_source_and_defaults_are_marked():
     assert params["national", "blacklist_listing_years"] == 3
     jurisdictions = {r["jurisdiction"] for r in rows("ref_regions")}
     assert {j for j, _ in params} <= jurisdictions | {"national"}
+
+
+def test_the_finding_kinds_cover_every_penalty_and_incident_grade_the_feeds_allow_and_the_extracts_kinds():
+    kinds = [r["finding_kind"] for r in rows("ref_finding_kinds")]
+    assert len(kinds) == len(set(kinds))
+    assert all(r["description"].strip() and r["source"].strip() for r in rows("ref_finding_kinds"))
+    feeds = default_contracts()
+    penalty, incident = feeds["samr.penalty.v1"], feeds["emergency.safety_incident.v1"]
+    assert {k for k in kinds if k.startswith("penalty_")} == {
+        f"penalty_{authority}_{category}"
+        for authority in penalty.field("authority").enum or ()
+        for category in penalty.field("category").enum or ()
+    }  # int_credit__findings: 'penalty_' || authority || '_' || category
+    assert {k for k in kinds if k.startswith("safety_incident_")} == {
+        f"safety_incident_{grade}" for grade in incident.field("severity").enum or ()
+    }
+    for contract in outbound_contracts().values():  # an extract's enumerated kinds are kinds of the seed
+        if any(f.name == "finding_kind" for f in contract.fields):
+            assert set(contract.field("finding_kind").enum or ()) <= set(kinds), contract.topic

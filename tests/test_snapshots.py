@@ -232,7 +232,7 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
 def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_code(night, analysts):
     """dbt computes pseudonyms with gs_pseudonym (transform.pseudonym_plugin): the key stays in the
     environment, out of compiled SQL, run SQL, manifest, run results, partial-parse state, logs and docs."""
-    published = publish_snapshot(AS_OF, analysts)  # `dbt docs generate` compiles every model, sharing's too
+    published = publish_snapshot(AS_OF, analysts)  # `dbt docs generate` compiles every model, the share extracts' too
     key = TEST_PSEUDONYM_KEY.encode()
     artifacts = [
         p for tree in (night.data_dir / "dbt", analysts.data_dir / "dbt") for p in tree.rglob("*") if p.is_file()
@@ -245,11 +245,11 @@ def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_
         "catalog.json",
         "dbt.log",
         "stg_hrss__wage_payments.sql",
-        "shr_hrss__labour_findings.sql",
+        "share_hrss__labour_findings.sql",
     } <= names  # the places looked in
     assert {"compiled", "run"} <= {part for p in artifacts for part in p.parts}
     assert [str(p) for p in artifacts if key in p.read_bytes()] == []
-    compiled = next(p for p in artifacts if p.name == "shr_hrss__labour_findings.sql" and "compiled" in p.parts)
+    compiled = next(p for p in artifacts if p.name == "share_hrss__labour_findings.sql" and "compiled" in p.parts)
     assert "gs_pseudonym(cast('hrss:' || f.worker_key as varchar))" in compiled.read_text(encoding="utf-8")
 
     docs = Path(published["docs"]).read_bytes()

@@ -7,10 +7,10 @@ Every outbound contract (contracts/outbound/) names the model it publishes by it
 physicalName `<schema>.<model>`; the model is described in the generated file of that schema:
 
     marts.<model>    dbt_project/models/marts/_marts__published.yml
-    sharing.<model>  dbt_project/models/marts/sharing/_sharing__published.yml
+    share.<model>    dbt_project/models/marts/share/_share__published.yml
 
 Those models must not be described in any other YAML file (dbt allows one patch per model); the models
-without an outbound contract stay in the hand-written _marts__models.yml (every sharing model has one).
+without an outbound contract stay in the hand-written _marts__models.yml (every share model has one).
 
 What the contract says becomes, per model:
 
@@ -50,7 +50,7 @@ from core.contracts import Contract, outbound_contracts
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 PUBLISHED_FILES: dict[str, Path] = {
     "marts": MARTS_DIR / "_marts__published.yml",
-    "sharing": MARTS_DIR / "sharing" / "_sharing__published.yml",
+    "share": MARTS_DIR / "share" / "_share__published.yml",
 }
 HEADER = (
     "# Generated from contracts/outbound by `python -m transform.models_yaml` — do not edit.\n"
@@ -59,9 +59,9 @@ HEADER = (
 # What a reader of a generated file should know about its models.
 PREAMBLES: dict[str, str] = {
     "marts": "",
-    "sharing": (
+    "share": (
         "# Per-agency extracts: one model per recipient agency, each published nightly under its own outbound\n"
-        "# contract contracts/outbound/gigshield.share.<agency>.<dataset>.v1.odcs.yaml (schema `sharing`).\n"
+        "# contract contracts/outbound/gigshield.share.<agency>.<dataset>.v1.odcs.yaml (schema `share`).\n"
         "# Worker-level extracts carry a pseudonym salted per recipient (macro recipient_pseudonym); legal\n"
         "# representatives are named only with a blacklisting (macro published_legal_rep_name).\n"
     ),

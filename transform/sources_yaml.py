@@ -1,7 +1,9 @@
-"""Render the dbt sources for the raw tables from the contracts (one source of truth).
+"""Render the dbt sources for the raw tables from the contracts (one source of truth), and the batch
+statuses staging reads from ingestion.raw_tables.BatchStatus (the one list of raw._batches statuses).
 
-python -m transform.sources_yaml          write dbt_project/models/staging/_sources.yml
-python -m transform.sources_yaml --check  exit 1 if the committed file is stale
+python -m transform.sources_yaml          write dbt_project/models/staging/_sources.yml and
+                                          dbt_project/macros/staged_batch_statuses.sql
+python -m transform.sources_yaml --check  exit 1 if a committed file is stale
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import yaml
 
 from core.config import DBT_PROJECT_DIR
 from core.contracts import RAW_SCHEMA, Contract, Field, default_contracts
-from ingestion.raw_tables import METADATA_COLUMNS
+from ingestion.raw_tables import METADATA_COLUMNS, STAGED_BATCH_STATUSES, BatchStatus, sql_strings
 
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
+STATUSES_MACRO_FILE = DBT_PROJECT_DIR / "macros" / "staged_batch_statuses.sql"
 HEADER = "# Generated from contracts/ by `python -m transform.sources_yaml`: do not edit by hand.\n"
 METADATA_DOCS = {
     "_message_id": "Envelope message id (or sha256 of an undecodable message): the redelivery key.",
@@ -67,13 +70,13 @@ def _table(contract: Contract) -> dict[str, object]:
 BATCHES_TABLE = {
     "name": "_batches",
     "description": "Loader bookkeeping: one row per committed batch with its inbound-validation status "
-    "(pending, released, held, accepted). Staging reads released and accepted batches only "
+    f"({', '.join(BatchStatus)}). Staging reads {' and '.join(STAGED_BATCH_STATUSES)} batches only "
     "(macro released_rows).",
     "columns": [
         {"name": "batch_id", "data_tests": ["unique", "not_null"]},
         {
             "name": "status",
-            "data_tests": [{"accepted_values": {"arguments": {"values": ["pending", "released", "held", "accepted"]}}}],
+            "data_tests": [{"accepted_values": {"arguments": {"values": [s.value for s in BatchStatus]}}}],
         },
     ],
 }
@@ -94,19 +97,31 @@ def render_sources(contracts: Iterable[Contract]) -> str:
     return HEADER + yaml.safe_dump(sources, sort_keys=False, allow_unicode=True, width=120)
 
 
+def render_statuses_macro() -> str:
+    """The dbt macro staged_batch_statuses: the SQL list of the statuses whose batches staging reads."""
+    return (
+        "{#- Generated from ingestion.raw_tables.STAGED_BATCH_STATUSES by `python -m transform.sources_yaml`:\n"
+        "    do not edit by hand. The raw._batches statuses whose rows staging reads (macro released_rows),\n"
+        "    as a SQL list for `status in ...`. -#}\n"
+        "{% macro staged_batch_statuses() -%}\n"
+        f"    {sql_strings(STAGED_BATCH_STATUSES)}\n"
+        "{%- endmacro %}\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true")
-    parser.add_argument("--out", type=Path, default=SOURCES_FILE)
+    parser.add_argument("--out", type=Path, default=SOURCES_FILE, help="the sources YAML (default: %(default)s)")
     args = parser.parse_args(argv)
-    text = render_sources(default_contracts().values())
+    rendered = {args.out: render_sources(default_contracts().values()), STATUSES_MACRO_FILE: render_statuses_macro()}
     if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out} is stale: run python -m transform.sources_yaml", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text, encoding="utf-8")
+        stale = [p for p, text in rendered.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
+        for path in stale:
+            print(f"{path} is stale: run python -m transform.sources_yaml", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in rendered.items():
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -1,11 +1,14 @@
 {#- A raw feed table restricted to the batches inbound validation released (expectations.inbound)
-    or an operator accepted (expectations.holds): rows of pending or held batches stay in raw,
-    out of every model, until then.
+    or an operator accepted (expectations.holds), the statuses of staged_batch_statuses (generated from
+    ingestion.raw_tables.BatchStatus): rows of pending or held batches stay in raw, out of every model,
+    until then.
     In an incremental model's incremental run, only the batches it has not staged yet: a night
     reads its own batches (and any held batch accepted since), never the history again. -#}
 {% macro released_rows(table) -%}
     (select * from {{ source('raw', table) }}
-     where _batch_id in (select batch_id from {{ source('raw', '_batches') }} where status in ('released', 'accepted'))
+     where _batch_id in (
+        select batch_id from {{ source('raw', '_batches') }} where status in {{ staged_batch_statuses() }}
+     )
      {%- if model.config.materialized == 'incremental' and is_incremental() %}
         and _batch_id not in (select distinct batch_id from {{ this }})
      {%- endif %})

@@ -19,18 +19,24 @@ own as (
     select
         enterprise_uscc,
         year(finding_date) as grade_year,
-        count(*) filter (where finding_kind = 'wage_arrears') as wage_arrears_findings,
-        count(distinct worker_key) filter (where finding_kind = 'wage_arrears') as workers_in_arrears,
-        coalesce(sum(amount) filter (where finding_kind = 'wage_arrears'), 0) as wage_arrears_amount,
-        count(*) filter (where finding_kind = 'below_minimum_wage') as minimum_wage_findings,
-        count(*) filter (where finding_kind = 'overtime_no_stop_dispatch') as overtime_findings,
-        count(*) filter (where finding_kind = 'deposit_taken') as deposit_findings,
-        count(*) filter (where finding_kind = 'late_social_insurance') as late_social_insurance_findings,
-        count(*) filter (where finding_kind = 'missing_injury_cover') as missing_injury_cover_findings,
-        count(*) filter (where finding_kind like 'penalty_hrss_%') as labour_penalties,
-        count(*) filter (where finding_kind in ('penalty_hrss_child_labour', 'penalty_hrss_forced_labour',
-                                                'penalty_hrss_refused_correction')) as grave_labour_penalties,
-        count(*) filter (where finding_kind = 'mass_incident') as mass_incidents,
+        count(*) filter (where finding_kind = {{ finding_kind('wage_arrears') }}) as wage_arrears_findings,
+        count(distinct worker_key) filter (where finding_kind = {{ finding_kind('wage_arrears') }})
+            as workers_in_arrears,
+        coalesce(sum(amount) filter (where finding_kind = {{ finding_kind('wage_arrears') }}), 0)
+            as wage_arrears_amount,
+        count(*) filter (where finding_kind = {{ finding_kind('below_minimum_wage') }}) as minimum_wage_findings,
+        count(*) filter (where finding_kind = {{ finding_kind('overtime_no_stop_dispatch') }}) as overtime_findings,
+        count(*) filter (where finding_kind = {{ finding_kind('deposit_taken') }}) as deposit_findings,
+        count(*) filter (where finding_kind = {{ finding_kind('late_social_insurance') }})
+            as late_social_insurance_findings,
+        count(*) filter (where finding_kind = {{ finding_kind('missing_injury_cover') }})
+            as missing_injury_cover_findings,
+        count(*) filter (where finding_kind like {{ finding_kind('penalty_hrss_%') }}) as labour_penalties,
+        count(*) filter (
+            where finding_kind in {{ finding_kinds(['penalty_hrss_child_labour', 'penalty_hrss_forced_labour',
+                                                    'penalty_hrss_refused_correction']) }}
+        ) as grave_labour_penalties,
+        count(*) filter (where finding_kind = {{ finding_kind('mass_incident') }}) as mass_incidents,
         count(*) as findings
     from {{ ref('int_credit__findings') }}
     group by all

@@ -3,19 +3,21 @@
 -- (the day that dates it), and the evidence (Kafka message and the rule version). Credit indicators,
 -- grades and joint liability are counted from here.
 
-select payer_uscc as enterprise_uscc, platform_uscc, 'wage_arrears' as finding_kind, payday as finding_date,
+select payer_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('wage_arrears') }} as finding_kind,
+       payday as finding_date,
        worker_key, amount_unpaid as amount, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__wage_arrears') }}
 union all
-select payer_uscc, platform_uscc, 'below_minimum_wage', strptime(pay_period || '-01', '%Y-%m-%d')::date,
+select payer_uscc, platform_uscc, {{ finding_kind('below_minimum_wage') }},
+       strptime(pay_period || '-01', '%Y-%m-%d')::date,
        worker_key, shortfall, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__minimum_wage_shortfalls') }}
 union all
-select employer_uscc, platform_uscc, 'overtime_no_stop_dispatch', service_date,
+select employer_uscc, platform_uscc, {{ finding_kind('overtime_no_stop_dispatch') }}, service_date,
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
 union all
-select employer_uscc, platform_uscc, 'holiday_work_without_premium', service_date,
+select employer_uscc, platform_uscc, {{ finding_kind('holiday_work_without_premium') }}, service_date,
        worker_key, minimum_premium - holiday_premium, rule_version, evidence_topic, evidence_message_id,
        evidence_record_index
 from {{ ref('int_hrss__holiday_work_without_premium') }}
@@ -33,7 +35,7 @@ select respondent_uscc, platform_uscc, 'complaint_sla_' || step, step_deadline,
        null, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__complaint_sla_breaches') }}
 union all
-select respondent_uscc, null, 'unsatisfied_judgment', judgment_date,
+select respondent_uscc, null, {{ finding_kind('unsatisfied_judgment') }}, judgment_date,
        null, amount_awarded, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_court__unsatisfied_judgments') }}
 where judgment_date <= {{ as_of_date() }}
@@ -43,7 +45,7 @@ select enterprise_uscc, null, 'safety_incident_' || severity, {{ beijing_date('i
        record_index
 from {{ ref('stg_emergency__safety_incidents') }}
 union all
-select enterprise_uscc, null, 'mass_incident', payment_deadline,
+select enterprise_uscc, null, {{ finding_kind('mass_incident') }}, payment_deadline,
        null, amount_outstanding, 'gigshield.mass_incident.v1 (人社部规〔2016〕1号 C grade)', evidence_topic,
        evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__payment_orders') }}

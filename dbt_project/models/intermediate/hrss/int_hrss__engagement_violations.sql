@@ -14,15 +14,18 @@ with engagements as (
 ),
 
 breaches as (
-    select *, 'deposit_taken' as violation_kind, deposit_amount as measured_value
+    select *, {{ finding_kind('deposit_taken') }} as violation_kind, deposit_amount as measured_value
     from engagements where deposit_amount > 0
     union all
-    select *, 'late_social_insurance', coalesce(pension_registered_date, {{ as_of_date() }}) - onboarding_date
+    select
+        *,
+        {{ finding_kind('late_social_insurance') }},
+        coalesce(pension_registered_date, {{ as_of_date() }}) - onboarding_date
     from engagements
     where relationship_type = 'labour_contract'
         and coalesce(pension_registered_date, {{ as_of_date() }}) - onboarding_date > registration_days
     union all
-    select *, 'missing_injury_cover', null
+    select *, {{ finding_kind('missing_injury_cover') }}, null
     from engagements
     where relationship_type in ('labour_contract', 'not_fully') and injury_cover = 'none'
 )

@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For the courts (裁审衔接; 人社部令第45号 joint punishment): every enterprise that is the respondent of
 -- a labour court or arbitration case, or is on the unpaid-wage blacklist, with the labour-inspection
 -- record a court needs to hear and enforce wage claims: orders to pay past their deadline and still

@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 发改's provincial credit platform (云人社发〔2021〕40号 (二十四): credit information shared with the
 -- credit platform; 人社部令第45号: listings shared with it): every enterprise's labour-law compliance
 -- grade per year (人社部规〔2016〕1号), its unpaid-wage blacklisting and the joint incentive or punishment

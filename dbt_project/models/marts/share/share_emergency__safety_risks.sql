@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 应急管理 (emergency management): per enterprise and year, the safety signals in the labour data —
 -- workers kept online past the stop-dispatch limit (fatigue; seed 000 (七)), safety incidents and their
 -- casualties, safety penalties — for enterprises that have any. Counts only: no worker-level rows.
@@ -6,18 +6,19 @@ with safety as (
     select
         enterprise_uscc,
         year(finding_date) as finding_year,
-        count(*) filter (where finding_kind = 'overtime_no_stop_dispatch') as overtime_findings,
-        count(distinct worker_key) filter (where finding_kind = 'overtime_no_stop_dispatch')
+        count(*) filter (where finding_kind = {{ finding_kind('overtime_no_stop_dispatch') }}) as overtime_findings,
+        count(distinct worker_key) filter (where finding_kind = {{ finding_kind('overtime_no_stop_dispatch') }})
             as workers_over_service_limit,
-        count(*) filter (where finding_kind like 'safety_incident_%') as safety_incidents,
-        count(*) filter (where finding_kind in ('safety_incident_serious', 'safety_incident_major'))
-            as serious_or_major_incidents,
-        sum(amount) filter (where finding_kind like 'safety_incident_%') as incident_casualties,
-        count(*) filter (where finding_kind like 'penalty_%_safety') as safety_penalties
+        count(*) filter (where finding_kind like {{ finding_kind('safety_incident_%') }}) as safety_incidents,
+        count(*) filter (
+            where finding_kind in {{ finding_kinds(['safety_incident_serious', 'safety_incident_major']) }}
+        ) as serious_or_major_incidents,
+        sum(amount) filter (where finding_kind like {{ finding_kind('safety_incident_%') }}) as incident_casualties,
+        count(*) filter (where finding_kind like {{ finding_kind('penalty_%_safety') }}) as safety_penalties
     from {{ ref('int_credit__findings') }}
-    where finding_kind = 'overtime_no_stop_dispatch'
-        or finding_kind like 'safety_incident_%'
-        or finding_kind like 'penalty_%_safety'
+    where finding_kind = {{ finding_kind('overtime_no_stop_dispatch') }}
+        or finding_kind like {{ finding_kind('safety_incident_%') }}
+        or finding_kind like {{ finding_kind('penalty_%_safety') }}
     group by all
 )
 

@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 人社 (labour inspection and arbitration, the agency that acts on them): every finding about a
 -- labour obligation, with its evidence, so inspectors can order back pay and corrections. Findings in
 -- other agencies' remit (safety incidents, other authorities' penalties) are left out. Workers appear
@@ -17,8 +17,8 @@ select
     f.evidence_message_id,
     f.evidence_record_index
 from {{ ref('int_credit__findings') }} f
-where f.finding_kind in ('wage_arrears', 'below_minimum_wage', 'overtime_no_stop_dispatch',
-                         'holiday_work_without_premium', 'deposit_taken', 'late_social_insurance',
-                         'missing_injury_cover', 'mass_incident', 'unsatisfied_judgment')
-    or f.finding_kind like 'complaint_sla_%'
-    or f.finding_kind like 'penalty_hrss_%'
+where f.finding_kind in {{ finding_kinds(['wage_arrears', 'below_minimum_wage', 'overtime_no_stop_dispatch',
+                                          'holiday_work_without_premium', 'deposit_taken', 'late_social_insurance',
+                                          'missing_injury_cover', 'mass_incident', 'unsatisfied_judgment']) }}
+    or f.finding_kind like {{ finding_kind('complaint_sla_%') }}
+    or f.finding_kind like {{ finding_kind('penalty_hrss_%') }}

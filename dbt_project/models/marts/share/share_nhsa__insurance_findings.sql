@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 医保 (medical insurance): workers whose cover needs its action, under a pseudonym of their own for
 -- 医保 (recipient_pseudonym):
 --   late_social_insurance      a labour-contract employee registered for social insurance (employee
@@ -14,7 +14,7 @@ with findings as (
         cast(v.measured_value as integer) as days_to_registration, v.rule_version
     from {{ ref('int_hrss__engagement_violations') }} v
     join {{ ref('int_hrss__engagements') }} e on e.engagement_key = v.engagement_key
-    where v.violation_kind = 'late_social_insurance'
+    where v.violation_kind = {{ finding_kind('late_social_insurance') }}
     union all
     select
         'medical_cover_' || g.gap_status, g.worker_key, g.employer_uscc, null, g.jurisdiction,

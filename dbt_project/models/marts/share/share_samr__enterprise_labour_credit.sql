@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 市场监管 (SAMR, the enterprise registry and its credit publicity system): every registered
 -- enterprise's labour credit this year — grade, tier, blacklisting (人社部令第45号 joint punishment;
 -- legal representative named only with a listing) — and whether it engages workers while its

@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For 交通运输 (the licensing authority of ride-hailing and freight platforms and operators): per
 -- licence an enterprise holds (latest snapshot), that enterprise's labour credit this year — grade,
 -- tier, blacklisting — and its drivers' working-time findings (stop-dispatch limit; seed 000 (七)),

@@ -1,4 +1,4 @@
-{{ config(schema='sharing') }}
+{{ config(schema='share') }}
 -- For the trade unions (总工会: collective consultation on pay and hours, a complaint channel for wage
 -- arrears, 湘人社规〔2021〕24号 二(十三)): per platform and jurisdiction, how many workers work through it
 -- and how many were found in wage arrears, paid below the minimum wage, kept online past the
@@ -15,12 +15,15 @@ findings as (
     select
         e.platform_uscc,
         e.jurisdiction,
-        count(distinct f.worker_key) filter (where f.finding_kind = 'wage_arrears') as workers_in_arrears,
-        sum(f.amount) filter (where f.finding_kind = 'wage_arrears') as wage_arrears_amount,
-        count(distinct f.worker_key) filter (where f.finding_kind = 'below_minimum_wage') as workers_below_minimum_wage,
-        count(distinct f.worker_key) filter (where f.finding_kind = 'overtime_no_stop_dispatch')
+        count(distinct f.worker_key) filter (where f.finding_kind = {{ finding_kind('wage_arrears') }})
+            as workers_in_arrears,
+        sum(f.amount) filter (where f.finding_kind = {{ finding_kind('wage_arrears') }}) as wage_arrears_amount,
+        count(distinct f.worker_key) filter (where f.finding_kind = {{ finding_kind('below_minimum_wage') }})
+            as workers_below_minimum_wage,
+        count(distinct f.worker_key) filter (where f.finding_kind = {{ finding_kind('overtime_no_stop_dispatch') }})
             as workers_over_service_limit,
-        count(distinct f.worker_key) filter (where f.finding_kind = 'deposit_taken') as workers_charged_deposit
+        count(distinct f.worker_key) filter (where f.finding_kind = {{ finding_kind('deposit_taken') }})
+            as workers_charged_deposit
     from {{ ref('int_credit__findings') }} f
     join {{ ref('int_hrss__engagements') }} e
         on e.employer_uscc = f.enterprise_uscc and e.platform_uscc = f.platform_uscc and e.worker_key = f.worker_key

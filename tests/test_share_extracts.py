@@ -1,4 +1,4 @@
-"""Per-agency sharing end to end: a synthetic night through the real pipeline (broker, loader, GX,
+"""The per-agency share extracts end to end: a synthetic night through the real pipeline (broker, loader, GX,
 dbt), every agency's extract published under its own outbound contract, and the extract scanner
 finding no raw identifier and no column outside a contract — while it does catch planted ones."""
 
@@ -28,7 +28,7 @@ from transform import dbt_runner
 pytestmark = pytest.mark.integration
 
 AGENCIES = {"hrss", "transport", "samr", "emergency", "nhsa", "courts", "unions", "credit_platform"}
-SHARED = sorted(d for d in outbound_contracts() if d.startswith("gigshield.share."))
+SHARE_EXTRACTS = sorted(d for d in outbound_contracts() if d.startswith("gigshield.share."))
 RAW_IDENTIFIERS = {  # the raw feeds' own identifiers, as a leak would carry them
     "resident_id": "SELECT worker_id_number FROM raw.hrss__employment_ledger",
     "mobile_phone": "SELECT phone FROM raw.hrss__employment_ledger",
@@ -40,7 +40,7 @@ RAW_IDENTIFIERS = {  # the raw feeds' own identifiers, as a leak would carry the
 def night(broker, tmp_path_factory):
     """One synthetic day of every feed (with violations), plus an employer blacklisted under 人社部令第45号,
     built with real dbt and published through the real publication gate."""
-    root = tmp_path_factory.mktemp("sharing")
+    root = tmp_path_factory.mktemp("share")
     records = generate_day(build_world(seed=11, workers=300), AS_OF, AS_OF, Rates(violation=0.05, malformed=0)).records
     listed = records["samr.enterprise.v1"][0]
     records["hrss.inspection_order.v1"] = [
@@ -62,7 +62,7 @@ def night(broker, tmp_path_factory):
     published = root / "published"
     with duckdb.connect(str(warehouse)) as con:  # the process's dbt-duckdb handle is read-write
         context = open_context(root / "gx")
-        results = {d: publish_dataset(con, context, outbound_contracts()[d], AS_OF, published) for d in SHARED}
+        results = {d: publish_dataset(con, context, outbound_contracts()[d], AS_OF, published) for d in SHARE_EXTRACTS}
         audit = con.execute(
             "SELECT dataset, version, logical_date, status, rows, checksum, path FROM audit.publications"
         ).fetchall()
@@ -79,11 +79,11 @@ def night(broker, tmp_path_factory):
 
 
 def test_every_agency_has_an_extract_under_its_own_contract_and_the_dag_publishes_it():
-    recipients = {_recipient(d) for d in SHARED}
+    recipients = {_recipient(d) for d in SHARE_EXTRACTS}
     assert recipients == AGENCIES
-    assert set(SHARED) <= set(outbound_datasets())  # the DAG's publish tasks map over these
-    for dataset in SHARED:
-        assert outbound_contracts()[dataset].qualified_table.startswith("sharing.shr_"), dataset
+    assert set(SHARE_EXTRACTS) <= set(outbound_datasets())  # the DAG's publish tasks map over these
+    for dataset in SHARE_EXTRACTS:
+        assert outbound_contracts()[dataset].qualified_table.startswith("share.share_"), dataset
 
 
 def _recipient(dataset: str) -> str:
@@ -93,7 +93,7 @@ def _recipient(dataset: str) -> str:
 
 def test_every_extract_publishes_with_an_audit_row_whose_checksum_matches_the_file(night):
     results = night["results"]
-    assert {d: r.status for d, r in results.items()} == dict.fromkeys(SHARED, "published")
+    assert {d: r.status for d, r in results.items()} == dict.fromkeys(SHARE_EXTRACTS, "published")
     assert all(r.rows > 0 for r in results.values()), {d: r.rows for d, r in results.items()}
     audit = {row[0]: row for row in night["audit"]}
     for dataset, result in results.items():
