@@ -42,7 +42,8 @@ from core.config import PROJECT_ROOT, Settings
 from core.warehouse import one_row
 from transform.dbt_runner import generate_docs
 
-ANALYST_SCHEMAS = ("staging", "intermediate", "marts", "reference", "audit", "alerts")  # everything but raw
+# everything but raw (share: the per-agency extracts as built, which are published anyway)
+ANALYST_SCHEMAS = ("staging", "intermediate", "marts", "share", "reference", "audit", "alerts")
 # Where each alert went (a webhook URL may carry a token), attempts and errors, and the wall-clock time a
 # night was raised (a rerun of the night rewrites it): operations' business, not the night's data.
 WITHHELD = ("alerts.deliveries", "alerts.nights")
