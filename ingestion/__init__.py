@@ -1,1 +1,2 @@
-"""Gigshield ingestion: agency feeds over Kafka into DuckDB, exactly once."""
+"""Gigshield ingestion: agency feeds over Kafka into the raw layer of DuckDB, exactly once (signed, checked,
+quarantined with a reason when bad). Nothing else: validation, models and publication come after."""
