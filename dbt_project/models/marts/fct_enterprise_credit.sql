@@ -1,18 +1,39 @@
 -- Joint incentive and punishment (联合激励惩戒) per enterprise and year: each indicator with its
--- count of findings, the labour-law compliance grade of 人社部规〔2016〕1号 (A: no labour penalty;
--- B: penalised but not C; C: penalised 3 times or more, a mass incident, child or forced labour, or a
--- refused correction order), blacklisting, and the measures that follow (ref_credit_measures).
--- A platform's own findings and those of its cooperating enterprises (joint liability, 连带责任)
--- are kept apart.
+-- count of findings, the labour-law compliance grade of 人社部规〔2016〕1号 (企业劳动保障守法诚信等级评价办法,
+-- in force 2017-01-01; article numbers not verified), blacklisting, and the measures that follow
+-- (ref_credit_measures, each row with its legal basis).
+-- The grade of grade_year Y is assessed in assessment_year Y + credit_grade_assessment_lag_years
+-- (每年开展一次, on 企业上一年度信用记录): the grade in force on the as-of date, the one the extracts
+-- publish, is the previous, finished year's; the running year's row is provisional (is_final false).
+-- Grade of Y (人社部规〔2016〕1号, as quoted by 重庆人社, 宁德人社 and 钦州人社):
+--   C: 被查处三次以上(含三次) in Y, counting orders to pay (责令限期支付) and labour penalties alike
+--      (credit_grade_c_min_chachu); an order still unpaid when its deadline passed in Y (拒不履行劳动保障
+--      监察限期整改指令); an order transferred to the police in Y (立案查处并移送公安处理); a penalty for child
+--      labour, forced labour or a refused correction (严重劳动保障违法行为); a mass incident (群体性事件).
+--   B: 查处 at least once in Y (an order to pay is itself 查处), or, Gigshield policy pending the
+--      authority's decision events (issue 13): an open computed blacklist case in Y (the 人社部令第45号
+--      criteria met, or its computed status listed), so that a listed employer is never A.
+--   A: not 查处 in Y (未因劳动保障违法行为被查处) and no blacklist case.
+-- A platform's own findings and those of its cooperating enterprises are kept apart
+-- (partner_findings). The platform's liability for a partner's violations is 连带责任 only for
+-- outsourcing in Hunan (湘人社规〔2021〕24号 二(三)); for dispatch, the using unit's liability of
+-- 劳动合同法 Art.92; elsewhere 依法承担相应责任.
 {% set own_indicators = [
     'wage_arrears_findings', 'workers_in_arrears', 'wage_arrears_amount', 'minimum_wage_findings',
     'overtime_findings', 'deposit_findings', 'late_social_insurance_findings', 'missing_injury_cover_findings',
     'labour_penalties', 'mass_incidents'] %}
+{% set order_indicators = ['payment_orders', 'orders_unpaid_at_deadline', 'orders_transferred_police'] %}
+{% set lag_years = "cast(" ~ policy_parameter('credit_grade_assessment_lag_years', 'r.jurisdiction') ~ " as integer)" %}
 
 with years as (
     select distinct year(finding_date) as grade_year from {{ ref('int_credit__findings') }}
     union
+    select distinct year(issued_date) from {{ ref('int_hrss__payment_orders') }}
+    where issued_date <= {{ as_of_date() }}
+    union
     select year({{ as_of_date() }})
+    union
+    select year({{ as_of_date() }}) - {{ lag_years }} from (select 'national' as jurisdiction) r
 ),
 
 own as (
@@ -42,6 +63,37 @@ own as (
     group by all
 ),
 
+-- Orders to pay (责令限期支付) issued in the year: each is 查处.
+ordered as (
+    select enterprise_uscc, year(issued_date) as grade_year, count(*) as payment_orders
+    from {{ ref('int_hrss__payment_orders') }}
+    where issued_date <= {{ as_of_date() }}
+    group by all
+),
+
+-- 拒不履行限期整改指令: an order still unpaid (in part or in full) when its deadline passed, in the
+-- deadline's year (int_hrss__blacklist_criteria keeps exactly the orders with arrears at the deadline).
+unpaid_at_deadline as (
+    select enterprise_uscc, year(payment_deadline) as grade_year, count(*) as orders_unpaid_at_deadline
+    from {{ ref('int_hrss__blacklist_criteria') }}
+    where payment_deadline < {{ as_of_date() }} and issued_date <= {{ as_of_date() }}
+    group by all
+),
+
+-- 立案查处并移送公安处理: the first update of an order with status transferred_police, in its year.
+transferred as (
+    select enterprise_uscc, year(transferred_on) as grade_year, count(*) as orders_transferred_police
+    from (
+        select order_id, any_value(enterprise_uscc) as enterprise_uscc, min({{ beijing_date('updated_at') }})
+            as transferred_on
+        from {{ ref('stg_hrss__inspection_orders') }}
+        where order_status = 'transferred_police'
+        group by order_id
+    )
+    where transferred_on <= {{ as_of_date() }}
+    group by all
+),
+
 via_partners as (
     select
         platform_uscc as enterprise_uscc,
@@ -51,6 +103,18 @@ via_partners as (
     from {{ ref('int_credit__findings') }}
     where platform_uscc is not null and platform_uscc <> enterprise_uscc
     group by all
+),
+
+-- A computed blacklist case (人社部令第45号 criteria met, deadline passed) open in the year: from the year
+-- of its deadline to the year its computed listing ends. Not paid-before-decision cases (never listed).
+-- To be replaced by the authority's decision events (issue 13, the case workflow).
+blacklist_years as (
+    select distinct b.enterprise_uscc, y.grade_year
+    from {{ ref('fct_unpaid_wage_blacklist') }} b
+    join years y
+        on year(b.payment_deadline) <= y.grade_year
+        and (b.listed_until is null or year(b.listed_until) >= y.grade_year)
+    where b.listing_status <> 'not_listed_paid_before_decision'
 ),
 
 listed as (
@@ -67,25 +131,40 @@ graded as (
         e.is_platform,
         e.region_code,
         y.grade_year,
+        y.grade_year + {{ lag_years }} as assessment_year,
         {%- for column in own_indicators %}
         coalesce(o.{{ column }}, 0) as {{ column }},
         {%- endfor %}
+        coalesce(po.payment_orders, 0) as payment_orders,
+        coalesce(u.orders_unpaid_at_deadline, 0) as orders_unpaid_at_deadline,
+        coalesce(t.orders_transferred_police, 0) as orders_transferred_police,
+        coalesce(o.labour_penalties, 0) + coalesce(po.payment_orders, 0) as times_investigated,
         coalesce(o.findings, 0) as own_findings,
         coalesce(p.partner_findings, 0) as partner_findings,
         coalesce(p.partners_with_findings, 0) as partners_with_findings,
-        y.grade_year = year({{ as_of_date() }}) and coalesce(l.blacklist_listings, 0) > 0 as is_blacklisted,
+        b.enterprise_uscc is not null as blacklist_case_in_year,
+        -- Listed on the as-of date: shown on the grade in force and the running year's row.
+        y.grade_year + {{ lag_years }} >= year({{ as_of_date() }}) and coalesce(l.blacklist_listings, 0) > 0
+            as is_blacklisted,
         case
-            when coalesce(o.labour_penalties, 0)
-                 >= {{ policy_parameter('credit_grade_c_min_labour_penalties', 'r.jurisdiction') }}
+            when coalesce(o.labour_penalties, 0) + coalesce(po.payment_orders, 0)
+                 >= {{ policy_parameter('credit_grade_c_min_chachu', 'r.jurisdiction') }}
+                 or coalesce(u.orders_unpaid_at_deadline, 0) > 0
+                 or coalesce(t.orders_transferred_police, 0) > 0
                  or coalesce(o.grave_labour_penalties, 0) > 0
                  or coalesce(o.mass_incidents, 0) > 0 then 'C'
-            when coalesce(o.labour_penalties, 0) > 0 then 'B'
+            when coalesce(o.labour_penalties, 0) + coalesce(po.payment_orders, 0) > 0
+                 or b.enterprise_uscc is not null then 'B'
             else 'A'
         end as compliance_grade
     from {{ ref('dim_enterprise') }} e
     cross join years y
     left join own o on o.enterprise_uscc = e.uscc and o.grade_year = y.grade_year
+    left join ordered po on po.enterprise_uscc = e.uscc and po.grade_year = y.grade_year
+    left join unpaid_at_deadline u on u.enterprise_uscc = e.uscc and u.grade_year = y.grade_year
+    left join transferred t on t.enterprise_uscc = e.uscc and t.grade_year = y.grade_year
     left join via_partners p on p.enterprise_uscc = e.uscc and p.grade_year = y.grade_year
+    left join blacklist_years b on b.enterprise_uscc = e.uscc and b.grade_year = y.grade_year
     left join listed l on l.enterprise_uscc = e.uscc
     left join {{ ref('ref_regions') }} r on r.region_code = e.region_code
 )
@@ -94,9 +173,10 @@ select
     g.enterprise_uscc || ':' || g.grade_year as enterprise_credit_key,
     g.*,
     case when g.is_blacklisted then 'blacklisted' else g.compliance_grade end as credit_tier,
-    (select list(m.measure order by m.measure) from {{ ref('ref_credit_measures') }} m
+    (select list(m.measure order by m.credit_tier, m.measure_code) from {{ ref('ref_credit_measures') }} m
      where m.credit_tier in (g.compliance_grade, case when g.is_blacklisted then 'blacklisted' end)) as measures,
     year({{ as_of_date() }}) > g.grade_year as is_final,
+    g.assessment_year = year({{ as_of_date() }}) as is_grade_in_force,
     {{ as_of_date() }} as as_of_date,
-    'gigshield.credit.v1 (人社部规〔2016〕1号 grades; 人社部令第45号 blacklist)' as rule_version
+    'gigshield.credit.v2 (人社部规〔2016〕1号 grades on the previous year; 人社部令第45号 blacklist)' as rule_version
 from graded g

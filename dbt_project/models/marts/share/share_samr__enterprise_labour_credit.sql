@@ -1,8 +1,9 @@
 {{ config(schema='share') }}
 -- For 市场监管 (SAMR, the enterprise registry and its credit publicity system): every registered
--- enterprise's labour credit this year — grade, tier, blacklisting (人社部令第45号 joint punishment;
--- legal representative named only with a listing) — and whether it engages workers while its
--- registration is not active, for the registry to follow up. Enterprise level only.
+-- enterprise's labour credit — the grade in force (人社部规〔2016〕1号: assessed on the previous, finished
+-- year, grade_year), tier, blacklisting on the as-of date (人社部令第45号; legal representative named only
+-- with a listing) — and whether it engages workers while its registration is not active, for the
+-- registry to follow up. Enterprise level only.
 with engaged as (
     select employer_uscc, count(distinct worker_key) as workers_engaged
     from {{ ref('int_hrss__engagements') }}
@@ -13,6 +14,7 @@ select
     e.uscc as enterprise_uscc,
     e.enterprise_name,
     e.registration_status,
+    cast(c.grade_year as integer) as grade_year,
     c.compliance_grade,
     c.credit_tier,
     c.is_blacklisted,
@@ -22,5 +24,5 @@ select
     {{ as_of_date() }} as as_of_date
 from {{ ref('dim_enterprise') }} e
 join {{ ref('fct_enterprise_credit') }} c
-    on c.enterprise_uscc = e.uscc and c.grade_year = year({{ as_of_date() }})
+    on c.enterprise_uscc = e.uscc and c.is_grade_in_force
 left join engaged g on g.employer_uscc = e.uscc
