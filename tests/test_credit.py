@@ -3,16 +3,23 @@ blacklist and watch list, and the compliance grades with the measures that follo
 
 Dates are computed by hand on the 2026 official calendar (国务院办公厅 notice: 10-01..10-07 off,
 Saturday 10-10 a swapped workday) and written out below; the model counts them with chinese-calendar
-via the ref_calendar seed."""
+via the ref_calendar seed.
+
+Grades (人社部规〔2016〕1号) are assessed on the previous, finished year: on the night of AS_OF
+(2026-11-24) the grade in force, the one the extracts publish, is grade_year 2025's; 2026's row is
+provisional. An order to pay is being 查处 (B); its deadline passing unpaid (拒不履行限期整改指令), a
+transfer to the police (移送公安) or 查处 three times or more make C; an employer with an open
+blacklist case is never A."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import duckdb
 import pytest
 
-from core.config import Settings
+from core.config import DBT_PROJECT_DIR, Settings
 from core.contracts import default_contracts
 from devstack.synthetic.feeds import generate_day
 from devstack.synthetic.violations import Rates
@@ -31,7 +38,7 @@ def credit(broker, tmp_path_factory):
     enterprises = generate_day(build_world(seed=3, workers=100), AS_OF, AS_OF, Rates(0, 0)).records[
         "samr.enterprise.v1"
     ]
-    employer, thrice, once, grave, elsewhere = enterprises[:5]
+    employer, thrice, once, grave, elsewhere, met, late, police, clean = enterprises[:9]
     penalties = [
         penalty(1, thrice["uscc"], "hrss", "wage_arrears"),
         penalty(2, thrice["uscc"], "hrss", "working_time"),
@@ -52,6 +59,43 @@ def credit(broker, tmp_path_factory):
             status="complied",
         ),  # paid and committed before 10-29
         order("HN-SMALL", employer["uscc"], "20000.00"),  # under the ¥40,000 threshold: watch list, not here
+        # Ordered Mon 2025-05-12 to pay ¥20,000 by Mon 2025-05-26, paid in full on Fri 05-23: 查处 once in 2025, B.
+        order(
+            "MET-2025",
+            met["uscc"],
+            "20000.00",
+            issued_date="2025-05-12",
+            payment_deadline="2025-05-26",
+            amount_paid="20000.00",
+            paid_in_full_date="2025-05-23",
+            status="complied",
+            updated_at="2025-05-23T16:00:00+08:00",
+        ),
+        # Ordered Mon 2025-09-01 to pay ¥20,000 by Mon 2025-09-15, paid only on Mon 10-20: the deadline passed
+        # unpaid (拒不履行限期整改指令), C for 2025. ¥20,000 < ¥40,000 and ¥20,000 / 12 < ¥6,000: no blacklist
+        # case; its watch ended on 2026-09-15 (1 year), before AS_OF.
+        order(
+            "LATE-2025",
+            late["uscc"],
+            "20000.00",
+            issued_date="2025-09-01",
+            payment_deadline="2025-09-15",
+            amount_paid="20000.00",
+            paid_in_full_date="2025-10-20",
+            status="complied",
+            updated_at="2025-10-20T16:00:00+08:00",
+        ),
+        # Ordered Thu 2025-10-09 to pay ¥20,000 by Fri 10-24, unpaid, transferred to the police on Mon 11-03
+        # (移送公安): C for 2025 (its deadline also passed unpaid). Watch ended 2026-10-24, before AS_OF.
+        order(
+            "POLICE-2025",
+            police["uscc"],
+            "20000.00",
+            issued_date="2025-10-09",
+            payment_deadline="2025-10-24",
+            status="transferred_police",
+            updated_at="2025-11-03T10:00:00+08:00",
+        ),
     ]
     warehouse, gx = tmp_path / "w.duckdb", tmp_path / "gx"
     assert (
@@ -68,22 +112,43 @@ def credit(broker, tmp_path_factory):
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
         frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
         watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()
-        tiers = con.execute(
-            "SELECT enterprise_uscc, compliance_grade, credit_tier, labour_penalties, measures "
-            "FROM marts.fct_enterprise_credit WHERE grade_year = 2026"
+        credit = con.execute(
+            "SELECT enterprise_uscc, grade_year, is_grade_in_force, compliance_grade, credit_tier, times_investigated, "
+            "orders_unpaid_at_deadline, orders_transferred_police, measures FROM marts.fct_enterprise_credit "
+            "WHERE grade_year IN (2025, 2026)"
         ).fetchall()
-    cases = {"employer": employer, "thrice": thrice, "once": once, "grave": grave, "elsewhere": elsewhere}
-    by_uscc = {uscc: (grade, tier, n, measures) for uscc, grade, tier, n, measures in tiers}
+        published = con.execute(
+            "SELECT enterprise_uscc, grade_year, assessment_year, compliance_grade, credit_tier, measures "
+            "FROM share.share_credit_platform__enterprise_credit"
+        ).fetchall()
+        samr = dict(
+            con.execute("SELECT enterprise_uscc, grade_year FROM share.share_samr__enterprise_labour_credit").fetchall()
+        )
+    cases = {
+        "employer": employer,
+        "thrice": thrice,
+        "once": once,
+        "grave": grave,
+        "elsewhere": elsewhere,
+        "met": met,
+        "late": late,
+        "police": police,
+        "clean": clean,
+    }
+    columns = ("in_force", "grade", "tier", "investigated", "unpaid_at_deadline", "transferred", "measures")
+    by_uscc = {(uscc, year): dict(zip(columns, row, strict=True)) for uscc, year, *row in credit}
     return (
         employer,
         {row["order_id"]: row for row in frame.to_dict("records")},
         dict(watched),
-        {name: by_uscc[e["uscc"]] for name, e in cases.items()},
+        {name: {year: by_uscc[e["uscc"], year] for year in (2025, 2026)} for name, e in cases.items()},
+        {name: [row[1:] for row in published if row[0] == e["uscc"]] for name, e in cases.items()},
+        {name: samr.get(e["uscc"]) for name, e in cases.items()},
     )
 
 
 def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_dates(credit):
-    employer, rows, _, _ = credit
+    employer, rows, *_ = credit
     listed = rows["HN-UNPAID"]
     assert listed["listing_criterion"] == "many_workers_threshold" and listed["many_workers_threshold"] == 40000
     assert (listed["enterprise_uscc"], listed["legal_rep_name"]) == (employer["uscc"], employer["legal_rep_name"])
@@ -111,21 +176,104 @@ def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_date
 
 
 def test_paid_before_the_decision_is_not_listed_and_small_arrears_go_to_the_watch_list(credit):
-    _, rows, watched, _ = credit
+    _, rows, watched, *_ = credit
     assert rows["HN-PAID"]["listing_status"] == "not_listed_paid_before_decision"
     assert str(rows["HN-PAID"]["listed_from"]) == "NaT"
     assert "HN-SMALL" not in rows
     assert watched == {"HN-SMALL": dt.date(2027, 9, 25)}  # watch_list_years = 1 (configurable default)
 
 
-def test_compliance_grades_follow_labour_penalties_and_the_blacklist_brings_its_measures(credit):
-    *_, grades = credit
-    assert {name: (grade, tier, n) for name, (grade, tier, n, _) in grades.items()} == {
-        "employer": ("A", "blacklisted", 0),  # no labour penalty, but listed on the blacklist
-        "thrice": ("C", "C", 3),  # penalised three times
-        "once": ("B", "B", 1),
-        "grave": ("C", "C", 1),  # refused a correction order
-        "elsewhere": ("A", "A", 0),  # a market-supervision penalty is not a labour penalty
+def test_the_grade_in_force_is_the_previous_years_and_an_order_to_pay_is_being_investigated(credit):
+    *_, grades, _, _ = credit
+    in_force = {name: (g[2025]["grade"], g[2025]["tier"]) for name, g in grades.items()}
+    assert all(g[2025]["in_force"] and not g[2026]["in_force"] for g in grades.values())
+    assert in_force == {
+        # 2025 record clean, but HN-UNPAID (deadline Fri 2026-09-25, ¥60,000 unpaid) is computed listed from
+        # 10-29: an employer with an open blacklist case is never A, so B, tier blacklisted.
+        "employer": ("B", "blacklisted"),
+        # The penalties of 2026-06-01 (three, one, one grave) do not change the grade in force: they are
+        # 2026's record, graded from 2027 (the previous-year rule).
+        "thrice": ("A", "A"),
+        "once": ("A", "A"),
+        "grave": ("A", "A"),
+        "elsewhere": ("A", "A"),
+        "met": ("B", "B"),  # MET-2025: ordered to pay (查处), paid before the deadline
+        "late": ("C", "C"),  # LATE-2025: the deadline 2025-09-15 passed unpaid
+        "police": ("C", "C"),  # POLICE-2025: transferred to the police on 2025-11-03
+        "clean": ("A", "A"),  # nothing at all
     }
-    assert any("欠薪失信联合惩戒" in m for m in grades["employer"][3])
-    assert any("重点监控" in m for m in grades["thrice"][3])
+    assert (grades["late"][2025]["unpaid_at_deadline"], grades["police"][2025]["transferred"]) == (1, 1)
+    assert [grades[n][2025]["investigated"] for n in ("met", "late", "police")] == [1, 1, 1]  # one order each
+
+
+def test_the_running_years_provisional_grades_count_orders_and_penalties_as_investigations(credit):
+    *_, grades, _, _ = credit
+    provisional = {name: (g[2026]["grade"], g[2026]["investigated"]) for name, g in grades.items()}
+    assert provisional == {
+        "employer": ("C", 3),  # three orders in 2026 (≥ 3 查处), and HN-UNPAID's deadline passed unpaid
+        "thrice": ("C", 3),  # penalised three times
+        "once": ("B", 1),
+        "grave": ("C", 1),  # refused a correction order
+        "elsewhere": ("A", 0),  # a market-supervision penalty is not a labour penalty
+        "met": ("A", 0),
+        "late": ("A", 0),
+        "police": ("A", 0),
+        "clean": ("A", 0),
+    }
+
+
+def test_the_measures_follow_the_grade_and_the_listing_each_with_its_legal_basis(credit):
+    *_, grades, _, _ = credit
+    employer = grades["employer"][2025]["measures"]
+    for restriction in (
+        "政府资金支持",
+        "政府采购",
+        "招投标",
+        "融资贷款",
+        "市场准入",
+        "税收优惠",
+        "评优评先",
+        "交通出行",
+    ):
+        assert any(restriction in m for m in employer), restriction  # 保障农民工工资支付条例 Art.48
+    assert any("日常巡查" in m for m in employer)  # grade B
+    assert not any(
+        "重大劳动保障违法行为社会公布" in m or "联合惩戒" in m or "联合激励" in m
+        for g in grades.values()
+        for year in g.values()
+        for m in year["measures"]
+    )
+    assert any("重点对象" in m for m in grades["late"][2025]["measures"])  # grade C: a key target of labour inspection
+
+
+def test_the_extracts_publish_the_previous_finished_years_grade(credit):
+    *_, published, samr = credit
+    assert {name: rows[0][:4] for name, rows in published.items()} == {
+        "employer": (2025, 2026, "B", "blacklisted"),
+        "thrice": (2025, 2026, "A", "A"),
+        "once": (2025, 2026, "A", "A"),
+        "grave": (2025, 2026, "A", "A"),
+        "elsewhere": (2025, 2026, "A", "A"),
+        "met": (2025, 2026, "B", "B"),
+        "late": (2025, 2026, "C", "C"),
+        "police": (2025, 2026, "C", "C"),
+        "clean": (2025, 2026, "A", "A"),
+    }
+    assert all(len(rows) == 1 for rows in published.values())  # the grade in force only, no 2026 row
+    assert set(samr.values()) == {2025}
+
+
+def test_every_measure_cites_its_legal_basis_and_none_is_added_beyond_the_rules():
+    """ref_credit_measures: a regulation and article on every row (国办发〔2020〕49号: no measure added beyond
+    the list the rules provide); a listing brings 保障农民工工资支付条例 Art.48's eight restrictions, one row
+    each; no 联合惩戒 for grade C, no A-grade 联合激励, no 人社部令第29号 public naming."""
+    with (DBT_PROJECT_DIR / "seeds" / "ref_credit_measures.csv").open(encoding="utf-8", newline="") as f:
+        measures = list(csv.DictReader(f))
+    assert all(m["legal_basis"].strip() and m["source"].strip() for m in measures)
+    assert all(("Art." in m["legal_basis"]) or m["text_verified"] == "false" for m in measures)
+    listed = [m for m in measures if m["credit_tier"] == "blacklisted"]
+    art48 = "gov_funding gov_procurement bidding financing market_access tax_preferences honours travel"
+    assert [m["measure_code"] for m in listed] == art48.split()
+    assert all("Art.48" in m["legal_basis"] for m in listed)
+    assert not [m for m in measures if any(w in m["measure"] for w in ("联合惩戒", "联合激励", "社会公布"))]
+    assert {m["credit_tier"] for m in measures} == {"A", "B", "C", "blacklisted"}

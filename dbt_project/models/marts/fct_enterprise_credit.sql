@@ -11,8 +11,10 @@
 --      监察限期整改指令); an order transferred to the police in Y (立案查处并移送公安处理); a penalty for child
 --      labour, forced labour or a refused correction (严重劳动保障违法行为); a mass incident (群体性事件).
 --   B: 查处 at least once in Y (an order to pay is itself 查处), or, Gigshield policy pending the
---      authority's decision events (issue 13): an open computed blacklist case in Y (the 人社部令第45号
---      criteria met, or its computed status listed), so that a listed employer is never A.
+--      authority's decision events (issue 13): a computed blacklist case (the 人社部令第45号 criteria met,
+--      or its computed status listed) open in Y, or, on the grade in force and the running year's rows,
+--      open on the as-of date: an employer with a blacklist case is never A. Not in 2016〕1号, which
+--      grades the year's record only; A's measures cannot stand beside a listing's restrictions.
 --   A: not 查处 in Y (未因劳动保障违法行为被查处) and no blacklist case.
 -- A platform's own findings and those of its cooperating enterprises are kept apart
 -- (partner_findings). The platform's liability for a partner's violations is 连带责任 only for
@@ -117,6 +119,13 @@ blacklist_years as (
     where b.listing_status <> 'not_listed_paid_before_decision'
 ),
 
+-- A computed case open on the as-of date (criteria met, not yet delisted nor paid before the decision).
+open_now as (
+    select distinct enterprise_uscc
+    from {{ ref('fct_unpaid_wage_blacklist') }}
+    where listing_status in ('candidate', 'notified', 'under_review', 'listed')
+),
+
 listed as (
     select enterprise_uscc, count(*) as blacklist_listings
     from {{ ref('fct_unpaid_wage_blacklist') }}
@@ -143,6 +152,8 @@ graded as (
         coalesce(p.partner_findings, 0) as partner_findings,
         coalesce(p.partners_with_findings, 0) as partners_with_findings,
         b.enterprise_uscc is not null as blacklist_case_in_year,
+        y.grade_year + {{ lag_years }} >= year({{ as_of_date() }}) and n.enterprise_uscc is not null
+            as blacklist_case_open_now,
         -- Listed on the as-of date: shown on the grade in force and the running year's row.
         y.grade_year + {{ lag_years }} >= year({{ as_of_date() }}) and coalesce(l.blacklist_listings, 0) > 0
             as is_blacklisted,
@@ -154,7 +165,9 @@ graded as (
                  or coalesce(o.grave_labour_penalties, 0) > 0
                  or coalesce(o.mass_incidents, 0) > 0 then 'C'
             when coalesce(o.labour_penalties, 0) + coalesce(po.payment_orders, 0) > 0
-                 or b.enterprise_uscc is not null then 'B'
+                 or b.enterprise_uscc is not null
+                 or (y.grade_year + {{ lag_years }} >= year({{ as_of_date() }}) and n.enterprise_uscc is not null)
+                then 'B'
             else 'A'
         end as compliance_grade
     from {{ ref('dim_enterprise') }} e
@@ -165,6 +178,7 @@ graded as (
     left join transferred t on t.enterprise_uscc = e.uscc and t.grade_year = y.grade_year
     left join via_partners p on p.enterprise_uscc = e.uscc and p.grade_year = y.grade_year
     left join blacklist_years b on b.enterprise_uscc = e.uscc and b.grade_year = y.grade_year
+    left join open_now n on n.enterprise_uscc = e.uscc
     left join listed l on l.enterprise_uscc = e.uscc
     left join {{ ref('ref_regions') }} r on r.region_code = e.region_code
 )
