@@ -29,8 +29,10 @@ def _git(*args: str) -> str:
 def previous_version(path: Path) -> str | None:
     """The latest committed text of the file that differs from the one in the working tree."""
     current = (PROJECT_ROOT / path).read_text(encoding="utf-8")
-    for commit in _git("log", "--format=%H", "--", str(path)).split():
-        text = _git("show", f"{commit}:{path}")
+    # --follow: a contract moved to another folder keeps its history (each commit names the path it had then)
+    log = _git("log", "--follow", "--name-only", "--format=%H", "--", str(path)).split()
+    for commit, then in zip(log[::2], log[1::2], strict=True):
+        text = _git("show", f"{commit}:{then}")
         if text != current:
             return text
     return None
