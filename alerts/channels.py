@@ -121,7 +121,7 @@ def email_body(message: dict[str, Any]) -> str:
         "",
         f"Case: {message['case_key']} ({message['case_kind']}, severity {message['severity']})",
         f"Enterprise: {message['enterprise_name'] or '(not in the registry)'} ({message['enterprise_uscc']})",
-        f"Platforms (jointly liable): {platforms}",
+        f"Platforms (responsible with the partner): {platforms}",
         f"Facts: {message['summary']}",
         f"Amount: {amount}; workers affected: {workers}",
         f"Case opened on {message['opened_on']}; alert first raised on {message['first_raised_on']}",

@@ -1,7 +1,9 @@
 -- Every finding the rules make about an enterprise, one row each, in one shape: who (the employer
 -- and, where the work ran through a platform, that platform), what (the kind and its amount), when
 -- (the day that dates it), and the evidence (Kafka message and the rule version). Credit indicators,
--- grades and joint liability are counted from here.
+-- grades and a platform's partner findings are counted from here (its liability for them: 连带责任
+-- only for outsourcing in Hunan, 湘人社规〔2021〕24号 二(三); dispatch: 劳动合同法 Art.92, 连带赔偿责任 of the
+-- dispatching firm and the accepting unit; elsewhere 依法承担相应责任).
 
 select payer_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('wage_arrears') }} as finding_kind,
        payday as finding_date,

@@ -28,10 +28,12 @@ awards as (
     group by all
 ),
 
+-- The listing on the as-of date, read from the grade in force's row (the one row per enterprise the
+-- extracts read; the running year's provisional row is never shared). No grade is published here.
 credit as (
     select enterprise_uscc, is_blacklisted
     from {{ ref('fct_enterprise_credit') }}
-    where grade_year = year({{ as_of_date() }})
+    where is_grade_in_force
 ),
 
 watched as (

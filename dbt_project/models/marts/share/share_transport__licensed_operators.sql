@@ -1,8 +1,10 @@
 {{ config(schema='share') }}
 -- For 交通运输 (the licensing authority of ride-hailing and freight platforms and operators): per
--- licence an enterprise holds (latest snapshot), that enterprise's labour credit this year — grade,
--- tier, blacklisting — and its drivers' working-time findings (stop-dispatch limit; seed 000 (七)),
--- own and through its cooperating enterprises. Enterprise level only: drivers' own licences are left out.
+-- licence an enterprise holds (latest snapshot), that enterprise's labour credit — the grade in force
+-- (人社部规〔2016〕1号: assessed on the previous, finished year, grade_year; the running year's provisional
+-- grade is never shared), tier, blacklisting on the as-of date — and its drivers' working-time findings
+-- this year (the running year; stop-dispatch limit; seed 000 (七)), own and through its cooperating
+-- enterprises. Enterprise level only: drivers' own licences are left out.
 with licences as (
     select holder_uscc, licence_type, licence_status, expiry_date
     from {{ ref('stg_transport__licences') }}
@@ -18,13 +20,19 @@ select
     l.licence_type,
     l.licence_status,
     l.expiry_date,
-    c.compliance_grade,
-    c.credit_tier,
-    coalesce(c.is_blacklisted, false) as is_blacklisted,
-    coalesce(c.overtime_findings, 0) as overtime_findings,
-    coalesce(c.partner_findings, 0) as partner_findings,
+    cast(g.grade_year as integer) as grade_year,
+    cast(g.assessment_year as integer) as assessment_year,
+    g.compliance_grade,
+    g.credit_tier,
+    coalesce(g.is_blacklisted, false) as is_blacklisted,
+    coalesce(y.overtime_findings, 0) as overtime_findings,
+    coalesce(y.partner_findings, 0) as partner_findings,
     {{ as_of_date() }} as as_of_date
 from licences l
 left join {{ ref('dim_enterprise') }} e on e.uscc = l.holder_uscc
-left join {{ ref('fct_enterprise_credit') }} c
-    on c.enterprise_uscc = l.holder_uscc and c.grade_year = year({{ as_of_date() }})
+-- the grade in force: grade, tier and the as-of date's listing
+left join {{ ref('fct_enterprise_credit') }} g
+    on g.enterprise_uscc = l.holder_uscc and g.is_grade_in_force
+-- the running year's counts ("this year")
+left join {{ ref('fct_enterprise_credit') }} y
+    on y.enterprise_uscc = l.holder_uscc and y.grade_year = year({{ as_of_date() }})
