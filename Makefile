@@ -31,12 +31,17 @@ system-deps: ## install the Debian packages the tests use (docker-compose, chrom
 nightly: env ## run one nightly sync on the embedded stack (DATE=YYYY-MM-DD, ARGS=...)
 	GIGSHIELD_ENV=$${GIGSHIELD_ENV:-development} $(BIN)/python -m devstack.run_nightly $(if $(DATE),--date $(DATE)) $(ARGS)
 
-test: env system-deps ## run the whole test suite, what CI runs (PYTEST_ARGS=...)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Two pytest-xdist workers, each taking a whole test module at a time, the slowest modules first
+# (tests/conftest.py: SLOWEST_FIRST); PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+
+test: env system-deps ## run the whole test suite, what CI runs (PYTEST_ARGS=..., PYTEST_WORKERS=2)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Every test is marked unit, integration or e2e (pyproject.toml); e2e are the whole-DAG runs.
 test-fast: env system-deps ## the test suite without the e2e (whole-DAG) tests, for developers
-	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 bench: env ## run the ingestion benchmark (ARGS=...)
 	$(BIN)/python bench/ingest $(ARGS)

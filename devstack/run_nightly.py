@@ -9,11 +9,15 @@ has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
 scheduler needed) — or for each day of a backfill, in order — stops the broker and prints what
 each feed loaded and quarantined and where the warehouse is.
 
+Airflow's metadata database is migrated and the warehouse pool set once per invocation, before
+the first night (a backfill's later nights reuse them).
+
 One night at a time: before anything else the run takes an exclusive lock on
 <data dir>/.nightly.lock (and <AIRFLOW_HOME>/.nightly.lock when Airflow's home is elsewhere: the
 metadata database is migrated by each run). A second run started meanwhile exits at once with
 code 75 (EX_TEMPFAIL) naming the lock and the PID that holds it, instead of racing the first in
-`airflow db migrate` and on the DuckDB warehouse lock.
+`airflow db migrate` and on the DuckDB warehouse lock. The module itself imports little (the
+summary's steps, and with them GX, only when it prints), so a refused or a second run exits at once.
 """
 
 from __future__ import annotations
@@ -35,9 +39,6 @@ from core.warehouse import WAREHOUSE_POOL
 from devstack.airflow_home import airflow_env
 from devstack.broker import kafka_bootstrap
 from ingestion.pseudonyms import PseudonymKeyError, pseudonym_key
-from orchestration.steps import feed_summary, publication_summary
-from publication.data_docs import DATA_DOCS_SITE
-from publication.snapshots import snapshot_path
 
 DAG_ID = "nightly_agency_sync"
 POOL_DESCRIPTION = "tasks that open the DuckDB warehouse (one writer at a time)"
@@ -112,22 +113,35 @@ def _fail(what: str, log_path: Path) -> None:
     raise SystemExit(f"{what}; log {log_path}:\n" + "\n".join(tail))
 
 
-def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
-    """`airflow dags test` of the nightly DAG for one data day; returns the log file and the run's state."""
+def _airflow() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def _night_log(day: dt.date, settings: Settings) -> Path:
     logs = settings.paths.logs
     logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"nightly_{day.isoformat()}.log"
+
+
+def _dag_env(settings: Settings, bootstrap: str | None = None) -> dict[str, str]:
     env = airflow_env()
-    env.update(
-        {
-            "GIGSHIELD_KAFKA_BOOTSTRAP": bootstrap,
-            "GIGSHIELD_DATA_DIR": str(settings.data_dir),
-            "GIGSHIELD_WAREHOUSE": str(settings.warehouse),
-        }
-    )
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    log_path = logs / f"nightly_{day.isoformat()}.log"
+    env.update({"GIGSHIELD_DATA_DIR": str(settings.data_dir), "GIGSHIELD_WAREHOUSE": str(settings.warehouse)})
+    if bootstrap:
+        env["GIGSHIELD_KAFKA_BOOTSTRAP"] = bootstrap
+    return env
+
+
+def prepare_airflow(settings: Settings, log_path: Path) -> None:
+    """`airflow db migrate` and the warehouse's pool (one slot: DuckDB has one writer), once per invocation."""
+    env, airflow = _dag_env(settings), _airflow()
     _run_logged([airflow, "db", "migrate"], env, log_path)
     _run_logged([airflow, "pools", "set", WAREHOUSE_POOL, "1", POOL_DESCRIPTION], env, log_path)
+
+
+def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
+    """`airflow dags test` of the nightly DAG for one data day (the metadata database prepared by
+    prepare_airflow); returns the log file and the run's state."""
+    env, airflow, log_path = _dag_env(settings, bootstrap), _airflow(), _night_log(day, settings)
     logical_date = dt.datetime.combine(day, dt.time(2, 0), BEIJING)
     # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
     # Airflow recorded tells them apart.
@@ -150,6 +164,10 @@ def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> 
 
 
 def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
+    from orchestration.steps import feed_summary, publication_summary
+    from publication.data_docs import DATA_DOCS_SITE
+    from publication.snapshots import snapshot_path
+
     rows = feed_summary(settings.warehouse, day)
     width = max(len(r[0]) for r in rows)
     print(f"\nGigshield nightly sync for {day} — rows in the warehouse after this run")
@@ -232,6 +250,7 @@ def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Setti
                 bootstrap=bootstrap,
                 manifest_path=settings.paths.manifests / f"{args.date}.json",
             )
+        prepare_airflow(settings, _night_log(nights[0], settings))
         return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
 
 

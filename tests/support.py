@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pytest
@@ -34,11 +34,12 @@ from devstack.synthetic.agency_keys import AGENCIES, sign_as
 from devstack.synthetic.feeds import generate_day
 from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
-from expectations.gx_project import open_context
-from expectations.inbound import InboundResult, validate_feed
 from ingestion.loader import ingest
 from ingestion.raw_tables import ensure_raw_tables
 from transform import dbt_runner
+
+if TYPE_CHECKING:  # GX is imported when something validates (not by pytest-xdist's controller)
+    from expectations.inbound import InboundResult
 
 # The tests run the embedded stack in development mode (the synthetic agencies' signing keys are
 # trusted), with a strong pseudonym key of their own so that scans for the key mean something.
@@ -182,6 +183,9 @@ def load_and_validate(
     broker, warehouse: Path, gx_dir: Path, feeds: dict[str, Contract], topic: str, records: list[dict], day: dt.date
 ) -> InboundResult:
     """Publish records as an agency would, ingest them and run inbound validation for the day."""
+    from expectations.gx_project import open_context
+    from expectations.inbound import validate_feed
+
     send(broker, feeds[topic], records, day)
     ingest(warehouse, [feeds[topic]], broker.bootstrap, day)
     with duckdb.connect(str(warehouse)) as con:
@@ -293,7 +297,8 @@ def rendered_dom(page: Path) -> str:
 # Through the real pipeline: synthetic agencies on the embedded broker, the loader, inbound validation
 # and real dbt. Two wage snapshots (periods 2026-09 and 2026-10) so arrears have a trend; hand-built
 # inspection orders and penalties so the blacklist has rows in two jurisdictions and the credit grades
-# are not all A. Built once per session (the `built_night` fixture); each module works on a copy.
+# are not all A. Built once per run (the `built_night` fixture, shared by the xdist workers); each module
+# works on a copy.
 
 # Data days whose wage-account snapshots carry the September and the October pay periods.
 WAGE_DAYS = (dt.date(2026, 10, 16), AS_OF)
@@ -332,18 +337,32 @@ def build_night(broker, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Sett
     load_and_validate(broker, warehouse, gx, feeds, "samr.penalty.v1", penalties, AS_OF)
     with duckdb.connect(str(warehouse)) as con:  # feeds a day did not carry: present, empty
         ensure_raw_tables(con, default_contracts().values())
-    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
-    settings = Settings.from_env()
+    settings = night_settings(data_dir, monkeypatch)
     dbt_runner.build_selection(settings, MODELS, as_of=AS_OF)
+    checkpoint(settings.warehouse)
     return settings
+
+
+def night_settings(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Set the environment to the night in `data_dir` (its warehouse.duckdb) as build_night does; its settings."""
+    monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(data_dir / "warehouse.duckdb"))
+    return Settings.from_env()
+
+
+def checkpoint(warehouse: Path) -> None:
+    """Everything in the file itself, nothing in the WAL (a copy of the file alone is then the whole night)."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CHECKPOINT")
 
 
 def copy_built_night(built: Settings, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A copy of a built night's data folder (warehouse, GX project, dbt artifacts) in `data_dir`, for a
-    module that writes to its night; sets the environment to it as build_night does, returns its settings."""
-    with duckdb.connect(str(built.warehouse)) as con:  # everything in the file itself, nothing in the WAL
-        con.execute("CHECKPOINT")
+    module that writes to its night; sets the environment to it as build_night does, returns its settings.
+    The night was checkpointed when it was built; the built warehouse is opened only if something left a
+    WAL beside it (under pytest-xdist another worker's process may hold it: a copy needs no connection)."""
+    if built.warehouse.with_name(built.warehouse.name + ".wal").exists():
+        checkpoint(built.warehouse)
     shutil.copytree(built.data_dir, data_dir, dirs_exist_ok=True)
     monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(data_dir))
     monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(data_dir / built.warehouse.relative_to(built.data_dir)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import uuid
 
 import duckdb
@@ -19,7 +20,8 @@ from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context, validate_frame
 from expectations.suites import feed_suites
-from publication.data_docs import build_contract_catalog, build_data_docs
+from publication import data_docs
+from publication.data_docs import build_contract_catalog, build_data_docs, catalog_key
 from tests.support import load_and_validate, rendered_dom
 
 pytestmark = pytest.mark.integration
@@ -46,6 +48,53 @@ def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
     dom = rendered_dom(index)
     for topic in [*default_contracts(), *outbound_contracts()]:
         assert topic in dom, topic
+
+
+def test_a_changed_added_or_removed_contract_changes_the_catalogs_cache_key(tmp_path):
+    contracts = tmp_path / "contracts"
+    shutil.copytree(CONTRACTS_DIR, contracts)
+    key = catalog_key(CONTRACTS_DIR)
+    assert catalog_key(contracts) == key  # the contracts' paths and bytes, not where they are
+    penalty = contracts / "inbound" / "samr.penalty.v1.odcs.yaml"
+    original = penalty.read_bytes()
+    penalty.write_bytes(original.replace(b"description:", b"description: changed", 1))
+    changed = catalog_key(contracts)
+    penalty.write_bytes(original)
+    assert changed != key and catalog_key(contracts) == key
+    (contracts / "inbound" / "extra.v1.odcs.yaml").write_bytes(original)
+    added = catalog_key(contracts)
+    (contracts / "inbound" / "extra.v1.odcs.yaml").unlink()
+    penalty.unlink()
+    assert len({key, changed, added, catalog_key(contracts)}) == 4
+
+
+def test_the_catalog_is_rendered_once_per_set_of_contracts_and_again_when_one_changes(tmp_path, monkeypatch):
+    contracts, cache = tmp_path / "contracts", tmp_path / "cache"
+    shutil.copytree(CONTRACTS_DIR, contracts)
+    renders = []
+
+    def render(out_dir, contracts_dir):  # stands in for `datacontract catalog`: the contracts as they were
+        renders.append(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        texts = sorted(p.read_text() for p in contracts_dir.rglob("*.odcs.yaml"))
+        (out_dir / "index.html").write_text("\n".join(texts))
+        return out_dir / "index.html"
+
+    monkeypatch.setattr(data_docs, "render_contract_catalog", render)
+    first = build_contract_catalog(tmp_path / "night1", contracts, cache).read_text()
+    second = build_contract_catalog(tmp_path / "night2", contracts, cache).read_text()
+    assert len(renders) == 1 and first == second and "samr.penalty.v1" in first
+    penalty = contracts / "inbound" / "samr.penalty.v1.odcs.yaml"
+    penalty.write_text(penalty.read_text().replace("description:", "description: CHANGED-IN-TEST", 1))
+    key = catalog_key(contracts)
+    third = build_contract_catalog(tmp_path / "night3", contracts, cache).read_text()
+    assert len(renders) == 2 and "CHANGED-IN-TEST" in third and "CHANGED-IN-TEST" not in first
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == sorted([catalog_key(CONTRACTS_DIR), key])
+    # No cache to write (a read-only install): rendered in place every time.
+    unwritable = tmp_path / "a-file"
+    unwritable.write_text("")
+    build_contract_catalog(tmp_path / "night4", contracts, unwritable / "cache")
+    assert renders[-1] == tmp_path / "night4" and len(renders) == 3
 
 
 def test_stored_validation_results_and_data_docs_keep_counts_but_no_failing_value(broker, tmp_path, feeds):

@@ -21,6 +21,9 @@ from ingestion.pseudonyms import pseudonym, pseudonym_key
 DAY = "2026-11-22"
 FIRST = "2026-11-20"
 NIGHTS = ("2026-11-20", "2026-11-21", "2026-11-22")
+# Synthetic workers: with seed 7 every injected violation kind occurs at least twice by DAY. More workers
+# only make the runs longer (a DAG run's cost is mostly fixed: Airflow, GX, dbt).
+WORKERS = "200"
 AUDIT_LOG = ("audit", "publications")  # one row per publication attempt, with its time
 STAGING = {
     "samr.enterprise.v1": "stg_samr__enterprises",
@@ -135,10 +138,10 @@ def night_outputs(data: Path, day: str) -> dict[str, object]:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(2700)  # four DAG runs of ~5 minutes each on two cores
+@pytest.mark.timeout(2700)  # four DAG runs of a few minutes each on two busy cores
 def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothing(isolated_job, capsys):
     """Three nights through `airflow dags test` (DAG.test()) on the embedded broker, then the last again."""
-    run_nightly.main(["--from", FIRST, "--date", DAY, "--workers", "400"])  # raises unless every run succeeded
+    run_nightly.main(["--from", FIRST, "--date", DAY, "--workers", WORKERS])  # raises unless every run succeeded
     summary = capsys.readouterr().out
     data = isolated_job
     warehouse = data / "warehouse.duckdb"
@@ -182,7 +185,7 @@ def test_a_backfill_of_three_nights_runs_the_whole_dag_and_a_rerun_changes_nothi
     outputs = night_outputs(data, DAY)
     assert outputs["alerts"][0] and outputs["alerts"][2] == 0  # alerts raised and all delivered (Kafka)
     # The last night again: a new embedded broker, the agencies resend the same three days.
-    run_nightly.main(["--date", DAY, "--days", str(len(NIGHTS)), "--workers", "400"])
+    run_nightly.main(["--date", DAY, "--days", str(len(NIGHTS)), "--workers", WORKERS])
     assert warehouse_counts(warehouse) == first
     assert night_outputs(data, DAY) == outputs
     with duckdb.connect(str(warehouse), read_only=True) as con:
