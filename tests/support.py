@@ -367,3 +367,10 @@ def copy_built_night(built: Settings, data_dir: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(data_dir))
     monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(data_dir / built.warehouse.relative_to(built.data_dir)))
     return Settings.from_env()
+
+
+def stand_in_dbt_docs(settings: object, day: object, out: Path) -> Path:
+    """Stands in for publication.snapshots.render_dbt_docs (`dbt docs generate`, some 20 s) in tests
+    whose subject is not the docs; test_snapshots' rerun and pseudonym-key tests render the real ones."""
+    out.write_text("<html><body>dbt docs: not rendered for this test</body></html>", encoding="utf-8")
+    return out

@@ -25,7 +25,7 @@ from publication import snapshots
 from publication.snapshots import connect, publish_snapshot, snapshot_path
 from reports import inspector_page
 from reports.inspector_page import STEPS, render_inspector_page
-from tests.support import AS_OF, chromium, copy_built_night, rendered_dom
+from tests.support import AS_OF, chromium, copy_built_night, rendered_dom, stand_in_dbt_docs
 
 pytestmark = pytest.mark.integration
 
@@ -60,13 +60,6 @@ document.body.append(out);
 NETWORK = re.compile(r"https?:|<(script|link|img|iframe|object|embed)\b|\b(src|href)\s*=|url\(|@import", re.I)
 
 
-def no_dbt_docs(settings: Settings, day: object, out: Path) -> Path:
-    """Stands in for the snapshot's dbt docs (`dbt docs generate`, tests/test_snapshots.py checks them):
-    the page is made from the snapshot alone."""
-    out.write_text("<html><body>dbt docs: not rendered for the inspector page's tests</body></html>")
-    return out
-
-
 @pytest.fixture(scope="module")
 def night(built_night, tmp_path_factory) -> Settings:
     """A built night with its alerts raised (the outbox only: nothing is delivered), published as the
@@ -74,7 +67,7 @@ def night(built_night, tmp_path_factory) -> Settings:
     with pytest.MonkeyPatch.context() as mp:
         settings = copy_built_night(built_night, tmp_path_factory.mktemp("night"), mp)
         update_alerts(AS_OF, settings)
-        mp.setattr(snapshots, "render_dbt_docs", no_dbt_docs)
+        mp.setattr(snapshots, "render_dbt_docs", stand_in_dbt_docs)
         publish_snapshot(AS_OF, settings)
         yield settings
 

@@ -20,8 +20,9 @@ from core.config import PROJECT_ROOT, Settings
 from core.contracts import default_contracts
 from ingestion.pseudonyms import pseudonym
 from orchestration.alert_steps import update_alerts
+from publication import snapshots
 from publication.snapshots import copy_night, current_snapshot, example_queries, publish_snapshot, snapshot_path
-from tests.support import AS_OF, TEST_PSEUDONYM_KEY, copy_built_night
+from tests.support import AS_OF, TEST_PSEUDONYM_KEY, copy_built_night, stand_in_dbt_docs
 
 pytestmark = pytest.mark.integration
 
@@ -114,7 +115,8 @@ def raw_identifier_values(warehouse: Path) -> set[str]:
     return values
 
 
-def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(analysts):
+def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(analysts, monkeypatch):
+    monkeypatch.setattr(snapshots, "render_dbt_docs", stand_in_dbt_docs)  # not this test's subject
     publish_snapshot(AS_OF, analysts)
     writer = duckdb.connect(str(analysts.warehouse))
     expected = {
@@ -147,7 +149,8 @@ def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(ana
         writer.close()
 
 
-def test_a_half_built_night_is_never_visible_and_old_nights_retire(analysts):
+def test_a_half_built_night_is_never_visible_and_old_nights_retire(analysts, monkeypatch):
+    monkeypatch.setattr(snapshots, "render_dbt_docs", stand_in_dbt_docs)  # not this test's subject
     publish_snapshot(AS_OF, analysts)
     folder = current_snapshot(analysts).parent
     with duckdb.connect(str(analysts.warehouse)) as con:  # a night that breaks half-way through the copy
