@@ -46,6 +46,7 @@ import yaml
 
 from core.config import DBT_PROJECT_DIR
 from core.contracts import Contract, outbound_contracts
+from transform.generated_files import write_or_check
 
 MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 PUBLISHED_FILES: dict[str, Path] = {
@@ -181,14 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     rendered = render_models_yaml(outbound_contracts().values())
-    if args.check:
-        stale = [p for p, text in rendered.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
-        for path in stale:
-            print(f"{path} is stale: run python -m transform.models_yaml", file=sys.stderr)
-        return 1 if stale else 0
-    for path, text in rendered.items():
-        path.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(rendered, args.check, "python -m transform.models_yaml")
 
 
 if __name__ == "__main__":

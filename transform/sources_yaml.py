@@ -18,6 +18,7 @@ import yaml
 from core.config import DBT_PROJECT_DIR
 from core.contracts import RAW_SCHEMA, Contract, Field, default_contracts
 from ingestion.raw_tables import METADATA_COLUMNS, STAGED_BATCH_STATUSES, BatchStatus, sql_strings
+from transform.generated_files import write_or_check
 
 SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 STATUSES_MACRO_FILE = DBT_PROJECT_DIR / "macros" / "staged_batch_statuses.sql"
@@ -115,14 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=SOURCES_FILE, help="the sources YAML (default: %(default)s)")
     args = parser.parse_args(argv)
     rendered = {args.out: render_sources(default_contracts().values()), STATUSES_MACRO_FILE: render_statuses_macro()}
-    if args.check:
-        stale = [p for p, text in rendered.items() if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
-        for path in stale:
-            print(f"{path} is stale: run python -m transform.sources_yaml", file=sys.stderr)
-        return 1 if stale else 0
-    for path, text in rendered.items():
-        path.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(rendered, args.check, "python -m transform.sources_yaml")
 
 
 if __name__ == "__main__":
