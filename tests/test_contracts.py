@@ -30,6 +30,8 @@ def test_the_feeds_the_rules_need_are_all_there():
                 "hrss.complaint_event.v1",
                 "court.case.v1",
                 "hrss.inspection_order.v1",
+                "hrss.blacklist_case_event.v1",
+                "hrss.unpaid_worker_roster.v1",
             ]
         )
         == FEEDS

@@ -10,6 +10,7 @@ select
     months_unpaid,
     amount_ordered,
     amount_paid,
+    amount_paid_by_deadline,
     paid_in_full_date,
     written_commitment_date,
     mass_incident as is_mass_incident,
