@@ -3,8 +3,8 @@
 SMTP server (aiosmtpd) and a local HTTP webhook.
 
 Two nights are built once for the module. Night 1 (2026-11-24): a Gaoqing employer owes one worker
-his October pay and has a wage-arrears complaint not accepted; a Hunan order is on the unpaid-wage
-blacklist; an award is being enforced; a serious safety incident happened. Night 2 (2026-11-25): a
+his October pay and has a wage-arrears complaint not accepted; a Hunan order to pay is an unpaid-wage
+blacklist case whose notice is due; an award is being enforced; a serious safety incident happened. Night 2 (2026-11-25): a
 second worker of the same employer is owed (the case changes), the complaint's connect step is now
 overdue too (it changes), the award is satisfied (the case is gone), the rest stays as it was.
 Each test starts with an empty outbox and swaps in the mart of the night it runs.
@@ -92,7 +92,7 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
     )
     employer = next(e for e in enterprises if e["uscc"] == payers.most_common(1)[0][0])
     first, second = [r for r in records["hrss.wage_payment.v1"] if r["payer_uscc"] == employer["uscc"]][:2]
-    listed, judged, injured = [e for e in enterprises if e["uscc"] != employer["uscc"]][:3]
+    ordered, judged, injured = [e for e in enterprises if e["uscc"] != employer["uscc"]][:3]
     worker = first["worker_id_number"]
     complaint = {
         "event_id": "CQ-1:received",
@@ -144,7 +144,12 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
             "hrss.wage_payment.v1": [_unpaid(first, N1)],
             "hrss.complaint_event.v1": [complaint],
             "court.case.v1": [award],
-            "hrss.inspection_order.v1": [order("HN-UNPAID", listed["uscc"], "60000.00")],
+            # ¥60,000 owed to 12 workers, deadline Fri 2026-11-20 passed unpaid: a blacklist candidate (人社部令第45号),
+            # the notice due 10 working days later, Fri 12-04 (11-23, 24, 25, 26, 27, 30, 12-01, 02, 03, 04): the
+            # authority's act is due, not overdue, on both nights, and nothing says "listed".
+            "hrss.inspection_order.v1": [
+                order("HN-UNPAID", ordered["uscc"], "60000.00", issued_date="2026-11-06", payment_deadline="2026-11-20")
+            ],
             "emergency.safety_incident.v1": [incident],
         },
         N2: {
@@ -288,7 +293,7 @@ def test_the_cases_mart_routes_each_case_to_its_inspectorate_with_the_jurisdicti
     assert set(rows) == set(nights.cases.values())
     assert rows[nights.cases["arrears"]] == ("high", GAOQING, f"ldbzjc-{GAOQING}@example.org", 0, 1, 3, 1)
     assert rows[nights.cases["complaint"]][:2] == ("high", GAOQING)
-    assert rows[nights.cases["blacklist"]][:4] == ("critical", "430102", "ldbzjc-430102@example.org", None)
+    assert rows[nights.cases["blacklist"]][:4] == ("high", "430102", "ldbzjc-430102@example.org", None)
     assert rows[nights.cases["incident"]][0] == "high" and rows[nights.cases["incident"]][-1] == 2
     (record,) = evidence
     assert record["message_id"] == nights.arrears_message_id and record["link"].startswith("kafka://")

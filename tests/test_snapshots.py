@@ -130,7 +130,7 @@ def test_an_analyst_queries_the_published_night_while_the_nightly_run_writes(ana
     )  # the night has answers
 
     writer.begin()  # the next night half-built: this process holds the warehouse's write lock
-    writer.execute("DELETE FROM marts.fct_unpaid_wage_blacklist")
+    writer.execute("DELETE FROM marts.fct_blacklist_cases")
     writer.execute("CREATE TABLE marts.half_built AS SELECT 1 AS n")
     try:
         locked_out = analyst(
@@ -212,7 +212,7 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
     assert set(before) == (kept - withheld) | {"main.snapshot_night"}  # every other relation but the raw schema
     assert "intermediate.int_hrss__wage_arrears" in before  # a view, frozen as a table of the night
     assert "alerts.alert_revisions" in before  # the deadlines sent, for the inspector's page
-    assert before["marts.fct_unpaid_wage_blacklist"][0]  # dbt's descriptions come along
+    assert before["marts.fct_blacklist_cases"][0]  # dbt's descriptions come along
     with duckdb.connect(again["snapshot"], read_only=True) as con:
         personal = con.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE list_contains(?, column_name)",
@@ -227,7 +227,7 @@ def test_a_rerun_publishes_the_same_night_without_raw_identifiers_and_with_its_d
     assert Path(again["snapshot"]).stat().st_mode & 0o222 == 0  # read-only
 
     docs = Path(again["docs"]).read_text(encoding="utf-8")
-    assert "fct_unpaid_wage_blacklist" in docs and "listing_status" in docs
+    assert "fct_blacklist_cases" in docs and "case_status" in docs
     assert Path(again["current"]).with_suffix(".dbt-docs.html").resolve() == Path(again["docs"])
     assert Path(again["docs"]).stat().st_mode & 0o777 == 0o444
 
@@ -258,7 +258,7 @@ def test_the_pseudonym_key_is_in_no_dbt_artifact_and_the_docs_carry_no_compiled_
     docs = Path(published["docs"]).read_bytes()
     assert key not in docs
     html = docs.decode("utf-8")
-    assert "fct_unpaid_wage_blacklist" in html and "pseudonymise('worker_id_number')" in html  # sources stay
+    assert "fct_blacklist_cases" in html and "pseudonymise('worker_id_number')" in html  # sources stay
     assert '"compiled_code"' not in html and '"compiled_sql"' not in html
     assert "gs_pseudonym(cast(worker_id_number as varchar))" not in html  # no compiled SQL at all
     assert '"send_anonymous_usage_stats": false' in html  # the project's flag: no dbt telemetry

@@ -10,11 +10,11 @@
 --      (credit_grade_c_min_chachu); an order still unpaid when its deadline passed in Y (拒不履行劳动保障
 --      监察限期整改指令); an order transferred to the police in Y (立案查处并移送公安处理); a penalty for child
 --      labour, forced labour or a refused correction (严重劳动保障违法行为); a mass incident (群体性事件).
---   B: 查处 at least once in Y (an order to pay is itself 查处), or, Gigshield policy pending the
---      authority's decision events (issue 13): a computed blacklist case (the 人社部令第45号 criteria met,
---      or its computed status listed) open in Y, or, on the grade in force and the running year's rows,
---      open on the as-of date: an employer with a blacklist case is never A. Not in 2016〕1号, which
---      grades the year's record only; A's measures cannot stand beside a listing's restrictions.
+--   B: 查处 at least once in Y (an order to pay is itself 查处), or, Gigshield policy: a blacklist case
+--      (fct_blacklist_cases, 人社部令第45号) open in Y, or, on the grade in force and the running year's
+--      rows, open on the as-of date: an employer with a blacklist case or listing is never A. Not in
+--      2016〕1号, which grades the year's record only; A's measures cannot stand beside a listing's
+--      restrictions. Blacklisted (the tier) only by a recorded listing decision.
 --   A: not 查处 in Y (未因劳动保障违法行为被查处) and no blacklist case.
 -- A platform's own findings and those of its cooperating enterprises are kept apart
 -- (partner_findings). The platform's liability for a partner's violations is 连带责任 only for
@@ -107,29 +107,32 @@ via_partners as (
     group by all
 ),
 
--- A computed blacklist case (人社部令第45号 criteria met, deadline passed) open in the year: from the year
--- of its deadline to the year its computed listing ends. Not paid-before-decision cases (never listed).
--- To be replaced by the authority's decision events (issue 13, the case workflow).
+-- A blacklist case (fct_blacklist_cases: criteria met with the deadline passed, or acted on by the
+-- authority) open in the year: from the year of its deadline to the year it ended (or the as-of date's).
+-- Cases closed as not listed (paid and committed before the decision, objection upheld, revoked) and
+-- cases whose criteria cannot be judged do not count.
 blacklist_years as (
     select distinct b.enterprise_uscc, y.grade_year
-    from {{ ref('fct_unpaid_wage_blacklist') }} b
+    from {{ ref('fct_blacklist_cases') }} b
     join years y
         on year(b.payment_deadline) <= y.grade_year
-        and (b.listed_until is null or year(b.listed_until) >= y.grade_year)
-    where b.listing_status <> 'not_listed_paid_before_decision'
+        and year(coalesce(b.ended_date, {{ as_of_date() }})) >= y.grade_year
+    where b.case_status not in ('not_listed', 'criteria_error')
 ),
 
--- A computed case open on the as-of date (criteria met, not yet delisted nor paid before the decision).
+-- A case open on the as-of date (on its way to a decision, or listed).
 open_now as (
     select distinct enterprise_uscc
-    from {{ ref('fct_unpaid_wage_blacklist') }}
-    where listing_status in ('candidate', 'notified', 'under_review', 'listed')
+    from {{ ref('fct_blacklist_cases') }}
+    where case_status in ('threshold_unconfirmed', 'candidate', 'notified', 'objection_pending', 'decision_due',
+                          'listed', 'removal_due')
 ),
 
+-- Listed on the as-of date: only by a recorded listing decision (fct_blacklist_cases.is_listed).
 listed as (
     select enterprise_uscc, count(*) as blacklist_listings
-    from {{ ref('fct_unpaid_wage_blacklist') }}
-    where listing_status = 'listed'
+    from {{ ref('fct_blacklist_cases') }}
+    where is_listed
     group by all
 ),
 

@@ -6,7 +6,10 @@
 -- Cases (high severity unless said otherwise):
 --   wage_arrears            an employer's pay still unpaid after payday, all its workers in one case
 --                           (条例724号 Art.12-14; int_hrss__wage_arrears)
---   unpaid_wage_blacklist   an order to pay on its way to, or on, the blacklist (人社部令第45号): critical
+--   unpaid_wage_blacklist   a blacklist case with an act of the authority due (人社部令第45号; fct_blacklist_cases:
+--                           serve the notice, decide the objection or the listing, delist, …, or fix a
+--                           missing reference row); never says "listed" without a recorded decision
+--   blacklist_act_overdue   that act's legal deadline has passed and it is still not recorded: critical
 --   complaint_sla_breach    a complaint whose handling step is overdue and still not done (高人社发〔2022〕5号 (五))
 --   unsatisfied_judgment    an award an enterprise has not satisfied (裁审衔接; int_court__unsatisfied_judgments)
 --   safety_incident         an incident of grade 较大 (serious) or above (生产安全事故报告和调查处理条例,
@@ -15,7 +18,6 @@
 -- the SLA in days is the jurisdiction's complaint handling rule (当日受理、次日对接、3日反馈 where set,
 -- ref_policy_parameters complaint_*_days, calendar days), counted by the outbox from the day it first
 -- raises the alert.
-{% set open_listing_statuses = ['candidate', 'notified', 'under_review', 'listed'] %}
 {% set alerting_incident_severities = {'serious': 'high', 'major': 'critical', 'extraordinary': 'critical'} %}
 {% set content = ['case_kind', 'case_ref', 'severity', 'enterprise_uscc', 'enterprise_name', 'platform_usccs',
                   'region_code', 'jurisdiction', 'inspectorate_name', 'inspectorate_email', 'sla_accept_days',
@@ -48,22 +50,45 @@ blacklist as (
     select
         'unpaid_wage_blacklist',
         b.order_id,
-        'critical',
+        'high',
         b.enterprise_uscc,
         b.region_code,
         [],
         b.payment_deadline,
         b.amount_outstanding,
         b.workers_affected,
-        format('Unpaid-wage blacklist (欠薪失信联合惩戒名单, 人社部令第45号): order {} unpaid at its deadline {}, '
-               || 'CNY {:.2f} owed to {} worker(s), CNY {:.2f} outstanding; criterion {}; status {} '
-               || '(objection by {}, decision by {})',
-               b.order_id, b.payment_deadline, b.arrears_at_deadline, b.workers_affected, b.amount_outstanding,
-               b.listing_criterion, b.listing_status, b.objection_deadline, b.decision_date),
+        format('Unpaid-wage blacklist case (欠薪失信联合惩戒名单办理, 人社部令第45号): order {} unpaid at its deadline {}, '
+               || 'CNY {:.2f} owed, CNY {:.2f} outstanding; criterion {}; case status {}; '
+               || 'next act of the authority: {}{}',
+               b.order_id, b.payment_deadline, coalesce(b.arrears_at_deadline, 0), coalesce(b.amount_outstanding, 0),
+               coalesce(b.listing_criterion, b.criteria_error, 'none'), b.case_status, b.next_act,
+               case when b.next_act_due is null then ' (the region or province has no reference row: fix it)'
+                    else ' by ' || b.next_act_due end),
         [{'topic': b.evidence_topic, 'message_id': b.evidence_message_id,
           'record_index': b.evidence_record_index, 'rule_version': b.rule_version}]
-    from {{ ref('fct_unpaid_wage_blacklist') }} b
-    where b.listing_status in ({{ "'" ~ open_listing_statuses | join("', '") ~ "'" }})
+    from {{ ref('fct_blacklist_cases') }} b
+    where b.next_act is not null
+),
+
+-- An act the authority owes on a blacklist case whose legal deadline has passed: critical, until the act
+-- is recorded (the case moves on, so this alert closes).
+blacklist_overdue as (
+    select
+        'blacklist_act_overdue',
+        b.order_id || ':' || b.next_act,
+        'critical',
+        b.enterprise_uscc,
+        b.region_code,
+        [],
+        b.next_act_due,
+        b.amount_outstanding,
+        b.workers_affected,
+        format('Overdue act (逾期) on unpaid-wage blacklist case {} (人社部令第45号): {} was due by {}; case status {}',
+               b.order_id, b.next_act, b.next_act_due, b.case_status),
+        [{'topic': b.evidence_topic, 'message_id': b.evidence_message_id,
+          'record_index': b.evidence_record_index, 'rule_version': b.rule_version}]
+    from {{ ref('fct_blacklist_cases') }} b
+    where b.is_overdue
 ),
 
 complaints as (
@@ -151,6 +176,7 @@ incidents as (
 cases as (
     select * from arrears
     union all select * from blacklist
+    union all select * from blacklist_overdue
     union all select * from complaint_breaches
     union all select * from judgments
     union all select * from incidents

@@ -21,6 +21,7 @@ select
     o.months_unpaid,
     o.amount_ordered,
     o.amount_paid,
+    o.amount_paid_by_deadline,
     greatest(o.amount_ordered - o.amount_paid, 0) as amount_outstanding,
     o.paid_in_full_date,
     o.written_commitment_date,
