@@ -43,6 +43,7 @@ cases as (
         o.province,
         c.listing_criterion,
         c.criteria_error,
+        o.is_mass_incident,
         o.threshold_confirmed,
         o.workers_affected,
         o.months_unpaid,
@@ -151,8 +152,10 @@ status as (
             when s.paid_in_full_date <= {{ as_of_date() }} and s.written_commitment_date <= {{ as_of_date() }}
                 then 'not_listed'
             when s.criteria_error is not null and s.notice_served_date is null then 'criteria_error'
-            when s.listing_criterion <> 'mass_incident' and not coalesce(s.threshold_confirmed, false)
-                 and s.threshold_confirmation_date is null and s.notice_served_date is null
+            -- A threshold criterion met on an unconfirmed threshold row waits for the authority's confirmation.
+            when s.listing_criterion is not null and not s.is_mass_incident
+                 and not coalesce(s.threshold_confirmed, false) and s.threshold_confirmation_date is null
+                 and s.notice_served_date is null
                 then 'threshold_unconfirmed'
             when s.notice_served_date is null then 'candidate'
             when s.objection_received_date is not null and s.objection_decided_date is null then 'objection_pending'

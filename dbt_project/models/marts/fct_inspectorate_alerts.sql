@@ -9,7 +9,9 @@
 --   unpaid_wage_blacklist   a blacklist case with an act of the authority due (人社部令第45号; fct_blacklist_cases:
 --                           serve the notice, decide the objection or the listing, delist, …, or fix a
 --                           missing reference row); never says "listed" without a recorded decision
---   blacklist_act_overdue   that act's legal deadline has passed and it is still not recorded: critical
+--                           (case_ref the order); and, while that act's legal deadline has passed and it
+--                           is still not recorded, a critical one (case_ref '<order>:overdue:<act>') that
+--                           closes once the act is recorded
 --   complaint_sla_breach    a complaint whose handling step is overdue and still not done (高人社发〔2022〕5号 (五))
 --   unsatisfied_judgment    an award an enterprise has not satisfied (裁审衔接; int_court__unsatisfied_judgments)
 --   safety_incident         an incident of grade 较大 (serious) or above (生产安全事故报告和调查处理条例,
@@ -74,8 +76,8 @@ blacklist as (
 -- is recorded (the case moves on, so this alert closes).
 blacklist_overdue as (
     select
-        'blacklist_act_overdue',
-        b.order_id || ':' || b.next_act,
+        'unpaid_wage_blacklist',
+        b.order_id || ':overdue:' || b.next_act,
         'critical',
         b.enterprise_uscc,
         b.region_code,
