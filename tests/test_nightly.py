@@ -37,6 +37,8 @@ STAGING = {
     "hrss.complaint_event.v1": "stg_hrss__complaint_events",
     "court.case.v1": "stg_court__cases",
     "hrss.inspection_order.v1": "stg_hrss__inspection_orders",
+    "hrss.blacklist_case_event.v1": "stg_hrss__blacklist_case_events",
+    "hrss.unpaid_worker_roster.v1": "stg_hrss__unpaid_worker_roster",
 }
 
 

@@ -25,6 +25,7 @@ select
 from {{ ref('int_hrss__blacklist_criteria') }} c
 left join {{ ref('dim_enterprise') }} e on e.uscc = c.enterprise_uscc
 where c.listing_criterion is null
+    and c.criteria_error is null  -- an order that cannot be judged is an error the night reports, not a watch
     and {{ as_of_date() }} > c.payment_deadline
     and {{ as_of_date() }} < c.payment_deadline
         + to_years(cast({{ policy_parameter('watch_list_years', 'c.jurisdiction') }} as integer))
