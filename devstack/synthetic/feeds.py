@@ -3,10 +3,15 @@
 Scheduling (all times Beijing):
 - daily: hrss.service_time (every active engagement, ~85% of days worked), complaint events of
   complaints received in the last 7 days, inspection-order updates of orders issued in the last
-  25 days, court-case updates, administrative penalties, safety incidents;
+  25 days with each order's list of workers owed (hrss.unpaid_worker_roster, stated with the order
+  when it is issued and again when its deadline's outcome is known), the acts of the 人社 department
+  on the blacklist cases those orders opened, dated that day (hrss.blacklist_case_event, with the
+  order's statement when it is paid in full after its deadline; devstack.synthetic.cases),
+  court-case updates, administrative penalties, safety incidents;
 - snapshot days (the first day of a window and the 1st of each month): the SAMR registry,
   transport licences, medical-insurance spells and the platforms' employment ledger for the
-  previous month;
+  previous month, and a restatement of every order (and its roster) whose case has acts in the rest
+  of the month, so that the acts of a window always find their order in it;
 - wage payments: on the payday of a pay period (the 15th of the next month, brought forward to
   the previous working day when the 15th is not one, 工资支付暂行规定 Art.7) and on snapshot days,
   the state of the latest period whose payday has come.
@@ -20,13 +25,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import chinese_calendar
-
-from core.config import BEIJING
+from devstack.synthetic.cases import CASE_LOOKBACK_DAYS, EVENT_TOPIC, FIRST_ACT_DAYS, Case, cases_opened
+from devstack.synthetic.dates import is_statutory_holiday, is_workday, iso, stamp
+from devstack.synthetic.orders import Order, OrderState, cents, orders_issued
 from devstack.synthetic.violations import Rates, Violation, chance, injected
-from devstack.synthetic.world import Engagement, Enterprise, World
-
-Record = dict[str, object]
+from devstack.synthetic.world import Engagement, Enterprise, Record, World
 
 # Clean data stays well inside every limit the rules check.
 CLEAN_MAX_ONLINE_MINUTES = 480  # 8 h: 国务院职工工作时间规定
@@ -35,30 +38,8 @@ FULL_TIME_MONTHLY_HOURS = 174.0  # 21.75 days x 8 h (人社部发〔2025〕2号 
 BELOW_MINIMUM_FACTOR = 0.8
 COMPLAINT_LOOKBACK_DAYS = 7
 ORDER_LOOKBACK_DAYS = 25
-ORDER_DEADLINE_DAYS = 15
-
-
-def iso(day: dt.date) -> str:
-    return day.isoformat()
-
-
-def stamp(day: dt.date, hour: int, minute: int = 0) -> str:
-    return dt.datetime.combine(day, dt.time(hour, minute), BEIJING).isoformat()
-
-
-def is_workday(day: dt.date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:  # beyond the calendar's published years: weekdays only
-        return day.weekday() < 5
-
-
-def is_statutory_holiday(day: dt.date) -> bool:
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return False
-    return bool(on_holiday and name)
+ORDER_TOPIC = "hrss.inspection_order.v1"
+ROSTER_TOPIC = "hrss.unpaid_worker_roster.v1"
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -86,6 +67,8 @@ def latest_period_paid_by(day: dt.date) -> dt.date:
 class DayOutput:
     records: dict[str, list[Record]] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
+    # Blacklist cases the day's feeds touch (their deadline's outcome, an act, a statement of their order).
+    cases: dict[str, Case] = field(default_factory=dict)
 
     def add(self, topic: str, record: Record) -> None:
         self.records.setdefault(topic, []).append(record)
@@ -410,49 +393,82 @@ def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> 
                 )
 
 
+def order_statement(order: Order, day: dt.date, state: OrderState, record_id: str) -> Record:
+    """One statement of an order, as the orders feed carries it."""
+    return {
+        "record_id": record_id,
+        "order_id": order.order_id,
+        "enterprise_uscc": order.enterprise.uscc,
+        "region_code": order.enterprise.region.code,
+        "issued_date": iso(order.issued),
+        "payment_deadline": iso(order.deadline),
+        "workers_affected": order.workers,
+        "months_unpaid": order.months,
+        "amount_ordered": cents(order.amount),
+        "written_commitment_date": iso(state.written_commitment_date) if state.written_commitment_date else None,
+        "mass_incident": order.mass_incident,
+        "amount_paid": cents(state.amount_paid),
+        "amount_paid_by_deadline": None if state.paid_by_deadline is None else cents(state.paid_by_deadline),
+        "paid_in_full_date": iso(state.paid_in_full_date) if state.paid_in_full_date else None,
+        "status": state.status,
+        "updated_at": stamp(day, 16),
+    }
+
+
+def roster_statement(ctx: DayContext, out: DayOutput, order: Order, state: OrderState, tag: str) -> None:
+    """The order's list of workers owed, one line per worker, stated with the order's statement `state`:
+    what each was paid by the deadline once the order reports it, nothing before."""
+    settled = state.paid_by_deadline is not None
+    for n, (line, worker) in enumerate(zip(order.lines, order.roster_workers(ctx.world), strict=False), 1):
+        out.add(
+            ROSTER_TOPIC,
+            {
+                "record_id": f"{order.order_id}:{n:02d}:{tag}",
+                "order_id": order.order_id,
+                "worker_id_number": worker.id_number,
+                "months_unpaid": line.months,
+                "amount_owed": cents(line.owed),
+                "amount_paid_by_deadline": cents(line.paid_by_deadline if settled else 0),
+                "updated_at": stamp(ctx.day, 16),
+            },
+        )
+
+
 def inspection_orders(ctx: DayContext, out: DayOutput) -> None:
-    enterprises = ctx.world.enterprises
+    """Orders issued in the last days: their statements dated today, each with its roster."""
     for back in range(ORDER_LOOKBACK_DAYS):
-        issued = ctx.day - dt.timedelta(days=back)
-        rng = random.Random(f"{ctx.seed}:orders:{issued}")
-        for i in range(max(1, len(ctx.world.engagements) // 3000)):
-            ent = enterprises[rng.randrange(len(enterprises))]
-            workers, months = rng.randint(1, 15), rng.randint(1, 4)
-            amount = round(workers * months * rng.uniform(2500, 4000), 2)
-            deadline = issued + dt.timedelta(days=ORDER_DEADLINE_DAYS)
-            complied = rng.random() < 0.75
-            paid_on = deadline - dt.timedelta(days=rng.randint(1, 10))
-            base = {
-                "order_id": f"O{issued:%Y%m%d}{i:04d}",
-                "enterprise_uscc": ent.uscc,
-                "region_code": ent.region.code,
-                "issued_date": iso(issued),
-                "payment_deadline": iso(deadline),
-                "workers_affected": workers,
-                "months_unpaid": months,
-                "amount_ordered": amount,
-                "written_commitment_date": None,
-                "mass_incident": rng.random() < 0.05,
-            }
-            updates: list[tuple[dt.date, str, float, dt.date | None]] = [(issued, "open", 0.0, None)]
-            updates.append(
-                (paid_on, "complied", amount, paid_on)
-                if complied
-                else (deadline + dt.timedelta(days=1), "overdue", 0.0, None)
-            )
-            for when, status, paid, paid_date in updates:
+        for order in orders_issued(ctx.world, ctx.day - dt.timedelta(days=back)):
+            for when, state in order.updates():
                 if when == ctx.day:
-                    out.add(
-                        "hrss.inspection_order.v1",
-                        base
-                        | {
-                            "record_id": f"{base['order_id']}:{status}",
-                            "amount_paid": paid,
-                            "paid_in_full_date": iso(paid_date) if paid_date else None,
-                            "status": status,
-                            "updated_at": stamp(when, 16),
-                        },
-                    )
+                    out.add(ORDER_TOPIC, order_statement(order, when, state, f"{order.order_id}:{state.status}"))
+                    roster_statement(ctx, out, order, state, state.status)
+
+
+def blacklist_cases(ctx: DayContext, out: DayOutput, snapshot: bool) -> None:
+    """The day's acts on the cases opened by orders of the lookback, an order paid in full after its
+    deadline, and on snapshot days the restatement of the orders whose cases have acts before the next
+    snapshot day at the latest (the 1st of next month): every act of a window then finds its order stated
+    in the window, on or before the act's day, whichever day the window starts."""
+    month_end = month_start(ctx.day + dt.timedelta(days=31)) - dt.timedelta(days=1)
+    for back in range(FIRST_ACT_DAYS, CASE_LOOKBACK_DAYS):
+        for case in cases_opened(ctx.world, ctx.day - dt.timedelta(days=back)):
+            order = case.order
+            acts = case.acts_on(ctx.day)
+            for act in acts:
+                out.add(EVENT_TOPIC, act.record(order))
+            paid_today = case.payment is not None and case.payment[0] == ctx.day
+            if paid_today:
+                paid = case.state_on(ctx.day)
+                out.add(ORDER_TOPIC, order_statement(order, ctx.day, paid, f"{order.order_id}:paid_in_full"))
+            restated = snapshot and back > FIRST_ACT_DAYS and case.active_between(ctx.day, month_end)
+            if restated:
+                tag = f"restated:{ctx.day:%Y%m%d}"
+                state = case.state_on(ctx.day)
+                if not paid_today:
+                    out.add(ORDER_TOPIC, order_statement(order, ctx.day, state, f"{order.order_id}:{tag}"))
+                roster_statement(ctx, out, order, state, tag)
+            if acts or paid_today or restated or back == FIRST_ACT_DAYS:
+                out.cases[order.order_id] = case
 
 
 def court_cases(ctx: DayContext, out: DayOutput) -> None:
@@ -551,4 +567,5 @@ def generate_day(world: World, day: dt.date, window_start: dt.date, rates: Rates
         make(ctx, out)
     wage_payments(ctx, out, snapshot)
     complaint_events(ctx, out, window_start)
+    blacklist_cases(ctx, out, snapshot)
     return out

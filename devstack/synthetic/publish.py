@@ -32,6 +32,7 @@ KEY_FIELDS = (
     "respondent_uscc",
     "uscc",
     "holder_uscc",
+    "order_id",  # a roster's lines: one order's statements in order on one partition
     "worker_id_number",
 )
 
@@ -148,7 +149,7 @@ def publish_window(
         for offset in range(days):
             day = start + dt.timedelta(days=offset)
             output = generate_day(world, day, start, rates)
-            manifest.add_violations(output.violations)
+            manifest.add_day(output)
             for topic, contract in sorted(contracts.items()):
                 bulk = mode == "bulk" or (mode == "auto" and contract.delivery == "bulk")
                 per_message = records_per_message if bulk else 1

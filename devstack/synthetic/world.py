@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
 
 from stdnum.cn import ric, uscc
 
@@ -37,6 +40,7 @@ SUFFIX = {
     "agent": "商务代理有限公司",
     "outsourcer": "人力资源外包有限公司",
 }
+Record = dict[str, object]  # one record of a feed, as an agency exports it
 EPOCH = dt.date(2024, 1, 1)  # onboarding dates fall between EPOCH and ONBOARDING_END
 ONBOARDING_END = dt.date(2026, 6, 30)
 
@@ -50,6 +54,7 @@ class Region:
     tier: int
     monthly_min: float
     hourly_min: float
+    city: str  # the prefecture-level city, whose 人社局 decides its blacklist cases
 
 
 @dataclass(frozen=True)
@@ -111,25 +116,49 @@ class World:
     def enterprises(self) -> tuple[Enterprise, ...]:
         return self.platforms + self.partners
 
+    @cached_property
+    def workers(self) -> tuple[Worker, ...]:
+        """Every worker once, in the order they were made."""
+        return tuple(dict.fromkeys(e.worker for e in self.engagements))
+
+    @cached_property
+    def workers_by_employer(self) -> dict[str, tuple[Worker, ...]]:
+        """Employer of record's USCC -> its workers, each once."""
+        workers: dict[str, dict[Worker, None]] = {}
+        for e in self.engagements:
+            workers.setdefault(e.employer.uscc, {})[e.worker] = None
+        return {uscc: tuple(w) for uscc, w in workers.items()}
+
+    @cached_property
+    def memo(self) -> dict[tuple[str, dt.date], Any]:
+        """What is derived from the world by day and asked for again on later days (the orders and cases
+        of an issue day: each data day looks back over many): computed once, the world being immutable."""
+        return {}
+
+
+def read_seed(name: str) -> Iterator[dict[str, str]]:
+    """The rows of a dbt seed (dbt_project/seeds/<name>.csv): the reference data the models use."""
+    path: Path = DBT_PROJECT_DIR / "seeds" / f"{name}.csv"
+    with path.open(encoding="utf-8") as f:
+        yield from csv.DictReader(f)
+
 
 @cache
 def load_regions() -> tuple[Region, ...]:
-    seeds = DBT_PROJECT_DIR / "seeds"
-    with (seeds / "ref_minimum_wages.csv").open(encoding="utf-8") as f:
-        wages = {(r["province"], int(r["tier"])): r for r in csv.DictReader(f)}
-    with (seeds / "ref_regions.csv").open(encoding="utf-8") as f:
-        return tuple(
-            Region(
-                r["region_code"],
-                r["region_name"],
-                r["province"],
-                r["jurisdiction"],
-                int(r["min_wage_tier"]),
-                float(wages[(r["province"], int(r["min_wage_tier"]))]["monthly_min"]),
-                float(wages[(r["province"], int(r["min_wage_tier"]))]["hourly_min"]),
-            )
-            for r in csv.DictReader(f)
+    wages = {(r["province"], int(r["tier"])): r for r in read_seed("ref_minimum_wages")}
+    return tuple(
+        Region(
+            r["region_code"],
+            r["region_name"],
+            r["province"],
+            r["jurisdiction"],
+            int(r["min_wage_tier"]),
+            float(wages[(r["province"], int(r["min_wage_tier"]))]["monthly_min"]),
+            float(wages[(r["province"], int(r["min_wage_tier"]))]["hourly_min"]),
+            r["city"],
         )
+        for r in read_seed("ref_regions")
+    )
 
 
 def make_uscc(rng: random.Random, region_code: str) -> str:
