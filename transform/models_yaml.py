@@ -63,8 +63,9 @@ PREAMBLES: dict[str, str] = {
     "share": (
         "# Per-agency extracts: one model per recipient agency, each published nightly under its own outbound\n"
         "# contract contracts/outbound/gigshield.share.<agency>.<dataset>.v1.odcs.yaml (schema `share`).\n"
-        "# Worker-level extracts carry a pseudonym salted per recipient (macro recipient_pseudonym); legal\n"
-        "# representatives are named only with a blacklisting (macro published_legal_rep_name).\n"
+        "# Worker-level extracts carry a pseudonym salted per recipient (macro recipient_pseudonym); only\n"
+        "# recorded listing decisions list, and a listed person is named only as the decision lists and\n"
+        "# publishes them (macro decided_listings, fct_blacklist_listed_persons), never from dim_enterprise.\n"
     ),
 }
 PSEUDONYM_PATTERN = "^[0-9a-f]{64}$"

@@ -2,7 +2,9 @@
 -- For the courts (裁审衔接; 人社部令第45号 joint punishment): every enterprise that is the respondent of
 -- a labour court or arbitration case, or is on the unpaid-wage blacklist, with the labour-inspection
 -- record a court needs to hear and enforce wage claims: orders to pay past their deadline and still
--- unpaid, unsatisfied awards, and its listing (legal representative named only with a blacklisting).
+-- unpaid, unsatisfied awards, and its listing as the 人社 department decided it (only a recorded listing
+-- decision lists: decided_listings; the 法定代表人 / 主要负责人 named only as the decision lists and publishes
+-- them). The watch list has no legal basis outside Gigshield and stays internal: it is in no extract.
 -- Enterprise level only: claimants are not in it.
 with cases as (
     select respondent_uscc as enterprise_uscc, count(distinct case_number) as labour_cases
@@ -28,22 +30,15 @@ awards as (
     group by all
 ),
 
--- The listing on the as-of date, read from the grade in force's row (the one row per enterprise the
--- extracts read; the running year's provisional row is never shared). No grade is published here.
-credit as (
-    select enterprise_uscc, is_blacklisted
-    from {{ ref('fct_enterprise_credit') }}
-    where is_grade_in_force
-),
-
-watched as (
-    select distinct enterprise_uscc from {{ ref('fct_unpaid_wage_watch_list') }}
+-- The decided listings in force on the as-of date. No grade is published here.
+listings as (
+    {{ decided_listings() }}
 ),
 
 respondents as (
     select enterprise_uscc from cases
     union
-    select enterprise_uscc from credit where is_blacklisted
+    select enterprise_uscc from listings
 )
 
 select
@@ -55,17 +50,16 @@ select
     cast(coalesce(o.amount_outstanding_on_orders, 0) as decimal(18, 2)) as amount_outstanding_on_orders,
     coalesce(a.unsatisfied_awards, 0) as unsatisfied_awards,
     cast(coalesce(a.amount_unsatisfied, 0) as decimal(18, 2)) as amount_unsatisfied,
-    case
-        when coalesce(cr.is_blacklisted, false) then 'blacklisted'
-        when w.enterprise_uscc is not null then 'watch_list'
-        else 'none'
-    end as listing_status,
-    {{ published_legal_rep_name('e.legal_rep_name', 'coalesce(cr.is_blacklisted, false)') }} as legal_rep_name,
+    case when l.is_blacklisted then 'blacklisted' else 'none' end as listing_status,
+    l.listed_from as blacklisted_from,
+    l.listed_until as blacklisted_until,
+    l.decision_number,
+    l.deciding_authority,
+    l.legal_rep_name,
     {{ as_of_date() }} as as_of_date
 from respondents r
 left join {{ ref('dim_enterprise') }} e on e.uscc = r.enterprise_uscc
 left join cases c on c.enterprise_uscc = r.enterprise_uscc
 left join orders o on o.enterprise_uscc = r.enterprise_uscc
 left join awards a on a.enterprise_uscc = r.enterprise_uscc
-left join credit cr on cr.enterprise_uscc = r.enterprise_uscc
-left join watched w on w.enterprise_uscc = r.enterprise_uscc
+left join listings l on l.enterprise_uscc = r.enterprise_uscc

@@ -3,13 +3,13 @@
 -- credit platform; 人社部令第45号: listings shared with it): every enterprise's labour-law compliance
 -- grade in force (人社部规〔2016〕1号: assessed once a year on the previous, finished year's record, so
 -- grade_year = assessment_year - 1; the running year's provisional grade is never shared), its unpaid-wage
--- blacklisting on the as-of date and the measures that follow, each with its legal basis (ref_credit_measures).
--- The legal representative is named only with a listing. No worker data.
+-- blacklisting on the as-of date as the 人社 department decided it (only a recorded listing decision lists:
+-- decided_listings; period, decision number and authority from the decision) and the measures that follow,
+-- each with its legal basis (ref_credit_measures). The 法定代表人 / 主要负责人 is named only as the decision
+-- lists and publishes them. Listings and their removals, one row each, are in share_credit_platform__
+-- blacklist_listings. No worker data.
 with listings as (
-    select enterprise_uscc, min(listed_from) as listed_from, max(listed_until) as listed_until
-    from {{ ref('fct_unpaid_wage_blacklist') }}
-    where listing_status = 'listed'
-    group by all
+    {{ decided_listings() }}
 )
 
 select
@@ -21,15 +21,16 @@ select
     cast(c.assessment_year as integer) as assessment_year,
     c.is_final,
     c.compliance_grade,
-    c.credit_tier,
-    c.is_blacklisted,
-    case when c.is_blacklisted then l.listed_from end as blacklisted_from,
-    case when c.is_blacklisted then l.listed_until end as blacklisted_until,
-    {{ published_legal_rep_name('e.legal_rep_name', 'c.is_blacklisted') }} as legal_rep_name,
+    case when l.is_blacklisted then 'blacklisted' else c.compliance_grade end as credit_tier,
+    coalesce(l.is_blacklisted, false) as is_blacklisted,
+    l.listed_from as blacklisted_from,
+    l.listed_until as blacklisted_until,
+    l.decision_number,
+    l.deciding_authority,
+    l.legal_rep_name,
     nullif(array_to_string(c.measures, '; '), '') as measures,
     c.as_of_date,
     c.rule_version
 from {{ ref('fct_enterprise_credit') }} c
-join {{ ref('dim_enterprise') }} e on e.uscc = c.enterprise_uscc
 left join listings l on l.enterprise_uscc = c.enterprise_uscc
 where c.is_grade_in_force

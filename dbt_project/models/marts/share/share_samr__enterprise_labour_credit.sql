@@ -1,13 +1,18 @@
 {{ config(schema='share') }}
 -- For 市场监管 (SAMR, the enterprise registry and its credit publicity system): every registered
 -- enterprise's labour credit — the grade in force (人社部规〔2016〕1号: assessed on the previous, finished
--- year, grade_year), tier, blacklisting on the as-of date (人社部令第45号; legal representative named only
--- with a listing) — and whether it engages workers while its registration is not active, for the
--- registry to follow up. Enterprise level only.
+-- year, grade_year), tier, blacklisting on the as-of date as the 人社 department decided it (人社部令第45号:
+-- only a recorded listing decision lists, decided_listings; the 法定代表人 / 主要负责人 named only as the
+-- decision lists and publishes them) — and whether it engages workers while its registration is not
+-- active, for the registry to follow up. Enterprise level only.
 with engaged as (
     select employer_uscc, count(distinct worker_key) as workers_engaged
     from {{ ref('int_hrss__engagements') }}
     group by all
+),
+
+listings as (
+    {{ decided_listings() }}
 )
 
 select
@@ -16,9 +21,13 @@ select
     e.registration_status,
     cast(c.grade_year as integer) as grade_year,
     c.compliance_grade,
-    c.credit_tier,
-    c.is_blacklisted,
-    {{ published_legal_rep_name('e.legal_rep_name', 'c.is_blacklisted') }} as legal_rep_name,
+    case when l.is_blacklisted then 'blacklisted' else c.compliance_grade end as credit_tier,
+    coalesce(l.is_blacklisted, false) as is_blacklisted,
+    l.listed_from as blacklisted_from,
+    l.listed_until as blacklisted_until,
+    l.decision_number,
+    l.deciding_authority,
+    l.legal_rep_name,
     coalesce(g.workers_engaged, 0) as workers_engaged,
     e.registration_status <> 'active' and coalesce(g.workers_engaged, 0) > 0 as engages_workers_while_not_active,
     {{ as_of_date() }} as as_of_date
@@ -26,3 +35,4 @@ from {{ ref('dim_enterprise') }} e
 join {{ ref('fct_enterprise_credit') }} c
     on c.enterprise_uscc = e.uscc and c.is_grade_in_force
 left join engaged g on g.employer_uscc = e.uscc
+left join listings l on l.enterprise_uscc = e.uscc
