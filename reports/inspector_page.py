@@ -1,5 +1,7 @@
 """The labour inspector's page of a night: one static HTML file (data/reports/<date>/index.html) with
-the alerts, the unpaid-wage blacklist, credit grades by jurisdiction and the arrears trend as charts.
+the alerts, the inspectorate's work queue of 人社部令第45号 blacklist cases (the acts due, overdue first),
+the listings the authority decided, the credit grades in force by jurisdiction and the arrears trend as
+charts. Gigshield computes the deadlines; only a recorded listing decision makes a case listed here.
 
 It reads the night's published snapshot (publication/snapshots.py), never the warehouse, so it shows
 exactly what analysts see and can be rendered while the next night is being written. Everything is
@@ -32,16 +34,37 @@ ALERTS = """SELECT case_key, case_kind, case_ref, severity, enterprise_uscc, ent
                    sla_connect_days, sla_feedback_days, summary, evidence
             FROM marts.fct_inspectorate_alerts
             ORDER BY severity = 'critical' DESC, opened_on, case_key"""
-BLACKLIST = """SELECT order_id, enterprise_name, enterprise_uscc, legal_rep_name, jurisdiction, listing_status,
-                      listing_criterion, workers_affected, amount_outstanding, decision_date, listed_until
-               FROM marts.fct_unpaid_wage_blacklist
-               ORDER BY listing_status, amount_outstanding DESC, order_id"""
-# Credit tiers of the night's grade year (人社部规〔2016〕1号 grades, or blacklisted).
+# The 人社部令第45号 cases with an act due (marts.fct_blacklist_work_queue): overdue first, then by the
+# act's legal deadline (a case without one, a reference-data error, last).
+WORK_QUEUE = """SELECT order_id, enterprise_name, enterprise_uscc, region_code, jurisdiction, inspectorate_name,
+                       case_status, next_act, next_act_due, is_overdue, working_days_overdue
+                FROM marts.fct_blacklist_work_queue
+                ORDER BY is_overdue DESC NULLS LAST, next_act_due NULLS LAST, order_id"""
+# Listed means decided: only the statuses the authority's listing decision (列入决定) puts a case in, with
+# its document number. A case whose deadlines merely passed is in the work queue, never here.
+LISTED_STATUSES = ("listed", "removal_due")
+BLACKLIST = f"""SELECT order_id, enterprise_name, enterprise_uscc, jurisdiction, case_status, listing_criterion,
+                       workers_affected, amount_outstanding, decision_number, deciding_authority, legal_basis,
+                       decision_date, listed_from, listed_until, next_act, next_act_due, is_overdue
+                FROM marts.fct_blacklist_cases
+                WHERE case_status IN {LISTED_STATUSES} AND decision_number IS NOT NULL
+                ORDER BY listed_from DESC, order_id"""
+# The persons a decision lists (法定代表人 / 主要负责人 / 直接负责的主管人员 / 其他直接责任人员): a name only
+# where 45号令 publishes it (published_name is null otherwise).
+LISTED_PERSONS = """SELECT order_id, person_role, role_title, published_name
+                    FROM marts.fct_blacklist_listed_persons
+                    WHERE is_listed_now
+                    ORDER BY order_id, list_position(['legal_representative', 'principal',
+                                                       'responsible_manager', 'other_responsible'], person_role),
+                             person_key"""
+# Credit tiers of the grades in force on the night (人社部规〔2016〕1号: the previous, finished year's
+# grade, assessed this year), or blacklisted.
 GRADES = """SELECT coalesce(r.jurisdiction, 'unknown') AS jurisdiction, c.credit_tier, count(*) AS enterprises
             FROM marts.fct_enterprise_credit AS c
             LEFT JOIN reference.ref_regions AS r ON CAST(r.region_code AS VARCHAR) = c.region_code
-            WHERE c.grade_year = year(c.as_of_date)
+            WHERE c.is_grade_in_force
             GROUP BY ALL ORDER BY ALL"""
+GRADE_YEAR = "SELECT max(grade_year) FROM marts.fct_enterprise_credit WHERE is_grade_in_force"
 # Every pay period whose due date has passed, with what is still unpaid of it: a period without arrears
 # is a point at zero, not a gap the line would jump over. Cases count pay paid late as well as unpaid.
 ARREARS_TREND = """WITH periods AS (SELECT pay_period FROM marts.fct_wage_payments WHERE due_date < $day
@@ -63,6 +86,34 @@ SENT = f"""SELECT message->>'case_key' AS case_key, alert_id, revision, message-
 HAS_OUTBOX = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'alerts' AND table_name = 'alert_revisions'"
 TIER_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#e65100", "blacklisted": "#212121"}
 TREND_COLOUR = "#c62828"
+# A case's status and next act (marts.fct_blacklist_cases) as the page names them.
+CASE_STATUSES = {
+    "criteria_error": "基础数据错误 reference-data error",
+    "threshold_unconfirmed": "数额标准待确认 threshold unconfirmed",
+    "candidate": "待告知 notice to serve",
+    "notified": "已告知 notified",
+    "objection_pending": "异议待复核 objection pending",
+    "decision_due": "待作出决定 decision due",
+    "listed": "已列入 listed",
+    "removal_due": "待移出 removal due",
+    "delisted": "已移出 delisted",
+    "removed_early": "已提前移出 removed early",
+    "not_listed": "不予列入 not listed",
+}
+NEXT_ACTS = {
+    "fix_reference_data": "修正基础数据 fix the reference data",
+    "confirm_threshold": "确认数额标准 confirm the threshold",
+    "serve_notice": "送达拟列入告知书 serve the notice",
+    "decide_objection": "异议复核 decide the objection",
+    "decide_listing": "作出是否列入决定 decide the listing",
+    "delist": "移出名单 delist",
+    "decide_early_removal": "提前移出决定 decide the early removal",
+}
+CRITERIA = {
+    "one_worker_threshold": "单人欠薪达数额标准 one worker over the threshold",
+    "many_workers_threshold": "多人欠薪达数额标准 workers over the threshold",
+    "mass_incident": "引发群体性事件 mass incident",
+}
 
 _templates = Environment(
     loader=PackageLoader("reports", "templates"),
@@ -79,7 +130,11 @@ def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
     trend = rows_as_dicts(con, ARREARS_TREND, {"day": day})
     charts: dict[str, Markup | None] = {
         "grades": stacked_bars(
-            "Credit tiers by jurisdiction 信用等级分布", jurisdictions, TIER_COLOURS, grades, "enterprises 企业数"
+            "Credit tiers in force by jurisdiction 现行信用等级分布",
+            jurisdictions,
+            TIER_COLOURS,
+            grades,
+            "enterprises 企业数",
         )
         if grades
         else None,
@@ -95,14 +150,23 @@ def page(con: duckdb.DuckDBPyConnection, day: dt.date) -> str:
     # A night published before any alert was raised has no outbox: every case shows its SLA days.
     has_outbox = one_row(con, HAS_OUTBOX)[0]
     sent = {a["case_key"]: a for a in rows_as_dicts(con, SENT, {"day": day})} if has_outbox else {}
+    persons: dict[str, list[dict[str, object]]] = {}
+    for person in rows_as_dicts(con, LISTED_PERSONS):
+        persons.setdefault(person["order_id"], []).append(person)
     return _templates.get_template("inspector_page.html.j2").render(
         day=day,
         charts=charts,
         alerts=rows_as_dicts(con, ALERTS),
         sent=sent,
         steps=STEPS,
+        queue=rows_as_dicts(con, WORK_QUEUE),
         blacklist=rows_as_dicts(con, BLACKLIST),
+        persons=persons,
+        case_statuses=CASE_STATUSES,
+        next_acts=NEXT_ACTS,
+        criteria=CRITERIA,
         grades=grades,
+        grade_year=one_row(con, GRADE_YEAR)[0],
         jurisdictions=jurisdictions,
         tiers=TIER_COLOURS,
         trend=trend,
