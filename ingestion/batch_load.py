@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from core.contracts import RAW_SCHEMA, Contract
 from ingestion.raw_tables import METADATA_COLUMNS
-from ingestion.record_sql import envelope_json_type, message_reason_sql, typed_record_sql
+from ingestion.record_sql import RECORD_REASON, envelope_json_type, message_reason_sql, typed_record_sql
 from ingestion.signing import MessageVerifier
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class BatchWriter:
             SELECT {field_columns},
                    message_key, record_index, $topic, "partition", "offset", source_agency,
                    contract_version, TRY_CAST(produced_at AS TIMESTAMPTZ), $batch_id, $now
-            FROM _gs_rec WHERE reason = ''"""
+            FROM _gs_rec WHERE {RECORD_REASON} = ''"""
 
     def write(
         self, messages: list[Message], batch_id: str, logical_date: dt.date | None, table: pa.Table | None = None
@@ -237,10 +237,10 @@ class BatchWriter:
                    coalesce(m.raw, encode(m.value)), $batch_id, $now
             FROM _gs_new n JOIN _gs_batch m USING ("partition", "offset") WHERE n.reason IS NOT NULL
             UNION ALL
-            SELECT $topic, r."partition", r."offset", r.message_key, r.record_index, r.reason,
+            SELECT $topic, r."partition", r."offset", r.message_key, r.record_index, r.{RECORD_REASON},
                    encode(json_extract(m.value, '$.records[' || r.record_index || ']')::VARCHAR), $batch_id, $now
             FROM _gs_rec r JOIN _gs_batch m USING ("partition", "offset")
-            WHERE r.reason <> ''""",
+            WHERE r.{RECORD_REASON} <> ''""",
             params,
         )
 
@@ -255,7 +255,7 @@ class BatchWriter:
                    CASE WHEN m.reason IS NULL THEN coalesce(r.records - r.loaded, 0) ELSE 1 END,
                    m.content_sha256
             FROM _gs_new m LEFT JOIN (
-                SELECT message_key, count(*) AS records, count(*) FILTER (reason = '') AS loaded
+                SELECT message_key, count(*) AS records, count(*) FILTER ({RECORD_REASON} = '') AS loaded
                 FROM _gs_rec GROUP BY message_key) r USING (message_key)""",
             {"topic": self.contract.topic, "cluster_id": self.cluster_id, "batch_id": batch_id},
         )
@@ -276,8 +276,8 @@ class BatchWriter:
         row = self.con.execute(f"""
             SELECT (SELECT count(*) FROM _gs_new),
                    (SELECT count(*) FROM _gs_rec) + (SELECT count(*) FROM _gs_new WHERE reason IS NOT NULL),
-                   (SELECT count(*) FROM _gs_rec WHERE reason = ''),
-                   (SELECT count(*) FROM _gs_rec WHERE reason <> '')
+                   (SELECT count(*) FROM _gs_rec WHERE {RECORD_REASON} = ''),
+                   (SELECT count(*) FROM _gs_rec WHERE {RECORD_REASON} <> '')
                    + (SELECT count(*) FROM _gs_new WHERE reason IS NOT NULL),
                    (SELECT count(*) FROM _gs_new WHERE reason = {_quote(REUSED_ID)}),
                    (SELECT count(*) FROM _gs_new WHERE reason IS NULL AND unsigned)""").fetchone()

@@ -18,6 +18,10 @@ ENVELOPE_FIELDS = ("message_id", "source_agency", "contract", "contract_version"
 _INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
 
 
+# The column of typed_record_sql that holds a record's problems (contract fields never start with "_").
+RECORD_REASON = "_gs_reason"
+
+
 def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -192,13 +196,15 @@ def _field_problem(contract: Contract, field: Field, text: str, typed: str) -> s
 
 
 def typed_record_sql(contract: Contract, rec: str = "rec") -> str:
-    """Select list: each field cast once to its contract type, then `reason` listing every
+    """Select list: each field cast once to its contract type, then `RECORD_REASON` listing every
     structural problem '; '-joined ('' when the record parses against the contract).
-    The reason refers to the typed columns by alias (DuckDB resolves select-list aliases)."""
+    The reason refers to the typed columns by alias (DuckDB resolves select-list aliases); its own name
+    is the loader's (a leading underscore, which no contract field has), so a field called `reason`
+    cannot stand in for it."""
     typed = [f"{_typed(contract, f, f'{rec}.{_ident(f.name)}')} AS {_ident(f.name)}" for f in contract.fields]
     problems = [
         p
         for f in contract.fields
         if (p := _field_problem(contract, f, f"{rec}.{_ident(f.name)}", _ident(f.name))) is not None
     ]
-    return ",\n    ".join(typed) + ",\n    concat_ws('; ', " + ", ".join(problems) + ") AS reason"
+    return ",\n    ".join(typed) + ",\n    concat_ws('; ', " + ", ".join(problems) + ") AS " + RECORD_REASON

@@ -54,6 +54,7 @@ def test_conventions(topic):
     assert contract.delivery in ("bulk", "event")
     for field in contract.fields:
         assert field.description, f"{field.name} is undocumented"
+        assert not field.name.startswith("_"), f"{field.name}: a leading underscore is the loader's (raw metadata)"
         if field.pii:
             assert field.classification == "restricted", field.name
         if field.check == "uscc" or field.check == "ric":

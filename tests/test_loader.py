@@ -383,6 +383,29 @@ def test_poison_values_are_quarantined_per_record_and_the_rest_of_the_message_lo
             )
 
 
+CASE_EVENTS = default_contracts()["hrss.blacklist_case_event.v1"]
+
+
+def test_a_field_named_like_the_loaders_own_columns_loads_as_data(broker, tmp_path):
+    """The blacklist acts have a field `reason` (why a case ended): an act without one, an act with one and an
+    act with a bad value are loaded, loaded and quarantined — the loader's own reason column is not the field."""
+    acts = own(CASE_EVENTS, "blacklist_case_event.v1")
+    without = sample_record(acts, 0, reason=None)
+    delisted = sample_record(acts, 1, event_type="delisted", reason="early_removal")
+    bad_date = sample_record(acts, 2, reason="expiry", event_date="2026/11/24")
+    create_topic(broker.bootstrap, acts.topic)
+    publish(broker.bootstrap, acts.topic, [envelope(acts, "acts", [without, delisted, bad_date])])
+    warehouse = tmp_path / "wh.duckdb"
+
+    (result,) = ingest(warehouse, [acts], broker.bootstrap)
+
+    assert (result.counts.loaded, result.counts.quarantined) == (2, 1)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = con.execute(f"SELECT event_id, reason FROM {acts.qualified_table} ORDER BY event_id").fetchall()
+    assert loaded == [(without["event_id"], None), (delisted["event_id"], "early_removal")]
+    assert [(i, why) for _, i, why in quarantined(warehouse, acts.topic)] == [(2, "event_date: not a YYYY-MM-DD date")]
+
+
 def test_naive_timestamps_are_read_in_the_declared_zone_and_the_session_time_zone_does_not_matter(tmp_path):
     """The same messages loaded through connections in two time zones store the same instants."""
     from devstack.synthetic.agency_keys import sign_as
