@@ -117,6 +117,7 @@ QUOTED = re.compile(r"'([^']*)'")
 HOMONYMS = {
     "dbt_project/models/marts/fct_inspectorate_alerts.sql": {"wage_arrears", "unsatisfied_judgment"},  # case_kind
     "dbt_project/models/intermediate/hrss/int_hrss__blacklist_criteria.sql": {"mass_incident"},  # listing_criterion
+    "reports/inspector_page.py": {"mass_incident"},  # the page's label of that listing criterion
 }
 PRODUCTION = ("core/", "ingestion/", "expectations/", "transform/", "publication/", "alerts/", "reports/")
 PRODUCTION += ("orchestration/", "dags/")
@@ -161,7 +162,10 @@ def test_no_production_code_spells_a_finding_kind():
         name: found
         for name in project_files()
         if name.startswith(PRODUCTION) and name.endswith(".py")
-        if (found := {m.group(2) for m in quoted.finditer((PROJECT_ROOT / name).read_text(encoding="utf-8"))} & kinds)
+        if (
+            found := {m.group(2) for m in quoted.finditer((PROJECT_ROOT / name).read_text(encoding="utf-8"))}
+            & kinds - HOMONYMS.get(name, set())
+        )
     }
     assert hits == {}
 
