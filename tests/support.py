@@ -179,6 +179,17 @@ def own_feeds() -> dict[str, Contract]:
     return {t: dataclasses.replace(c, topic=f"test.{run}.{t}") for t, c in default_contracts().items()}
 
 
+def in_reference_order(topics: Iterable[str], feeds: dict[str, Contract]) -> list[str]:
+    """The topics ordered so that each comes after the feeds its fields reference (the registry first, then
+    the orders to pay, then the acts on them): validation looks references up in what is already loaded."""
+
+    def depth(topic: str) -> int:
+        referenced = {f.references.rsplit(".", 1)[0] for f in feeds[topic].fields if f.references} - {topic}
+        return 1 + max(map(depth, referenced)) if referenced else 0
+
+    return sorted(topics, key=lambda t: (depth(t), t))
+
+
 def load_and_validate(
     broker, warehouse: Path, gx_dir: Path, feeds: dict[str, Contract], topic: str, records: list[dict], day: dt.date
 ) -> InboundResult:
@@ -231,6 +242,57 @@ def penalty(n: int, uscc: str, authority: str, category: str) -> dict[str, objec
         "fine_amount": "5000.00",
         "description": None,
     }
+
+
+def case_event(
+    event_id: str, order_id: str, uscc: str, event_type: str, event_date: str, **fields: object
+) -> dict[str, object]:
+    """An act of the 人社 department on a blacklist case (hrss.blacklist_case_event.v1), recorded the day it
+    was made; `fields` fills the act's own columns (document_number, outcome, person_role, ...)."""
+    record: dict[str, object] = {
+        "event_id": event_id,
+        "order_id": order_id,
+        "enterprise_uscc": uscc,
+        "event_type": event_type,
+        "event_date": event_date,
+        "document_number": None,
+        "deciding_authority": None,
+        "legal_basis": None,
+        "outcome": None,
+        "reason": None,
+        "person_role": None,
+        "person_id_number": None,
+        "published_name": None,
+        "payment_evidence": None,
+        "paid_in_full_date": None,
+        "written_commitment_date": None,
+        "recorded_at": f"{event_date}T16:00:00+08:00",
+    }
+    record.update(fields)
+    return record
+
+
+def roster_line(
+    order_id: str,
+    worker: int,
+    worker_id_number: str,
+    months_unpaid: int,
+    amount_owed: str,
+    amount_paid_by_deadline: str = "0.00",
+    **changes: object,
+) -> dict[str, object]:
+    """One worker's line on an order's list of workers owed (欠薪花名册, hrss.unpaid_worker_roster.v1)."""
+    record: dict[str, object] = {
+        "record_id": f"{order_id}:{worker}:1",
+        "order_id": order_id,
+        "worker_id_number": worker_id_number,
+        "months_unpaid": months_unpaid,
+        "amount_owed": amount_owed,
+        "amount_paid_by_deadline": amount_paid_by_deadline,
+        "updated_at": "2026-11-19T10:00:00+08:00",
+    }
+    record.update(changes)
+    return record
 
 
 # --- the alert channels' receiving ends --------------------------------------------------------
@@ -303,11 +365,10 @@ def rendered_dom(page: Path) -> str:
 # Data days whose wage-account snapshots carry the September and the October pay periods.
 WAGE_DAYS = (dt.date(2026, 10, 16), AS_OF)
 LIAONING_REGION = "210102"  # 和平区, 沈阳市: Liaoning thresholds ¥10,000 / ¥50,000
-_REGISTRY = "samr.enterprise.v1"
 # What the analyst-facing outputs read (not the agencies' extracts: a snapshot leaves their schema out,
 # and test_snapshots checks the snapshot holds every relation of this night but raw's).
 MODELS = (
-    "+fct_enterprise_credit +fct_unpaid_wage_blacklist +fct_wage_payments "
+    "+fct_enterprise_credit +fct_blacklist_work_queue +fct_blacklist_listed_persons +fct_wage_payments "
     "+int_hrss__complaint_sla_breaches +dim_platform_partners +fct_inspectorate_alerts"
 )
 
@@ -319,7 +380,7 @@ def build_night(broker, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Sett
     warehouse, gx = data_dir / "warehouse.duckdb", data_dir / "gx"
     for day in WAGE_DAYS:
         records = generate_day(world, day, day, Rates(violation=0.1, malformed=0)).records
-        for topic in sorted(records, key=lambda t: (t != _REGISTRY, t)):  # references resolve to the registry
+        for topic in in_reference_order(records, feeds):
             load_and_validate(broker, warehouse, gx, feeds, topic, records[topic], day)
     employer, thrice, once, northern = world.enterprises[:4]
     orders = [

@@ -1,5 +1,6 @@
-"""Credit on hand-built cases, through the real pipeline (broker, loader, GX, dbt): the unpaid-wage
-blacklist and watch list, and the compliance grades with the measures that follow.
+"""Credit on hand-built cases, through the real pipeline (broker, loader, GX, dbt): the compliance grades
+with the measures that follow, and the watch list. The blacklist's case lifecycle (人社部令第45号: notices,
+objections, decisions, repairs) and a listed employer's grade are tests/test_blacklist_cases.py's.
 
 Dates are computed by hand on the 2026 official calendar (国务院办公厅 notice: 10-01..10-07 off,
 Saturday 10-10 a swapped workday) and written out below; the model counts them with chinese-calendar
@@ -9,7 +10,7 @@ Grades (人社部规〔2016〕1号) are assessed on the previous, finished year:
 (2026-11-24) the grade in force, the one the extracts publish, is grade_year 2025's; 2026's row is
 provisional. An order to pay is being 查处 (B); its deadline passing unpaid (拒不履行限期整改指令), a
 transfer to the police (移送公安) or 查处 three times or more make C; an employer with an open
-blacklist case is never A."""
+blacklist case is never A, and is blacklisted (the tier) only by a recorded listing decision: none here."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def credit(broker, tmp_path_factory):
         monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
         dbt_runner.build_night(Settings.from_env(), as_of=AS_OF)
     with duckdb.connect(str(warehouse)) as con:  # dbt-duckdb keeps its read-write handle in this process
-        frame = con.execute("SELECT * FROM marts.fct_unpaid_wage_blacklist").df()
+        cases = dict(con.execute("SELECT order_id, case_status FROM marts.fct_blacklist_cases").fetchall())
+        listed = con.execute("SELECT count(*) FROM marts.fct_blacklist_cases WHERE is_listed").fetchone()
         watched = con.execute("SELECT order_id, watch_until FROM marts.fct_unpaid_wage_watch_list").fetchall()
         credit = con.execute(
             "SELECT enterprise_uscc, grade_year, is_grade_in_force, compliance_grade, credit_tier, times_investigated, "
@@ -124,7 +126,7 @@ def credit(broker, tmp_path_factory):
         samr = dict(
             con.execute("SELECT enterprise_uscc, grade_year FROM share.share_samr__enterprise_labour_credit").fetchall()
         )
-    cases = {
+    employers = {
         "employer": employer,
         "thrice": thrice,
         "once": once,
@@ -137,49 +139,26 @@ def credit(broker, tmp_path_factory):
     }
     columns = ("in_force", "grade", "tier", "investigated", "unpaid_at_deadline", "transferred", "measures")
     by_uscc = {(uscc, year): dict(zip(columns, row, strict=True)) for uscc, year, *row in credit}
+    assert listed == (0,)  # no listing decision recorded: nobody is listed
     return (
         employer,
-        {row["order_id"]: row for row in frame.to_dict("records")},
+        cases,
         dict(watched),
-        {name: {year: by_uscc[e["uscc"], year] for year in (2025, 2026)} for name, e in cases.items()},
-        {name: [row[1:] for row in published if row[0] == e["uscc"]] for name, e in cases.items()},
-        {name: samr.get(e["uscc"]) for name, e in cases.items()},
+        {name: {year: by_uscc[e["uscc"], year] for year in (2025, 2026)} for name, e in employers.items()},
+        {name: [row[1:] for row in published if row[0] == e["uscc"]] for name, e in employers.items()},
+        {name: samr.get(e["uscc"]) for name, e in employers.items()},
     )
 
 
-def test_twelve_hunan_workers_unpaid_three_months_are_listed_on_working_day_dates(credit):
-    employer, rows, *_ = credit
-    listed = rows["HN-UNPAID"]
-    assert listed["listing_criterion"] == "many_workers_threshold" and listed["many_workers_threshold"] == 40000
-    assert (listed["enterprise_uscc"], listed["legal_rep_name"]) == (employer["uscc"], employer["legal_rep_name"])
-    dates = {
-        k: listed[k].date()
-        for k in (
-            "notice_date",
-            "objection_deadline",
-            "verification_deadline",
-            "decision_date",
-            "listed_from",
-            "listed_until",
-        )
+def test_an_unpaid_order_is_an_open_case_never_listed_without_a_decision_and_small_arrears_are_watched(credit):
+    _, cases, watched, *_ = credit
+    # HN-UNPAID: ¥60,000 ≥ ¥40,000 unpaid at Fri 2026-09-25, no act of the authority: a candidate (its notice
+    # was due 09-25 + 10 = 10-15: 09-28, 09-29, 09-30, [国庆], 10-08, 10-09, Sat 10-10, 10-12, 10-13, 10-14,
+    # 10-15), open, never listed. HN-PAID: paid and committed before any decision: not listed.
+    assert {k: v for k, v in cases.items() if k.startswith("HN-")} == {
+        "HN-UNPAID": "candidate",
+        "HN-PAID": "not_listed",
     }
-    assert dates == {
-        "notice_date": dt.date(2026, 9, 28),  # first working day after Fri 09-25
-        "objection_deadline": dt.date(2026, 10, 10),  # 5 working days: 09-29, 09-30, 10-08, 10-09, Sat 10-10
-        "verification_deadline": dt.date(2026, 10, 16),  # 5 more: 10-12 .. 10-16
-        "decision_date": dt.date(2026, 10, 29),  # 20 working days after the deadline
-        "listed_from": dt.date(2026, 10, 29),
-        "listed_until": dt.date(2029, 10, 29),  # 3 years
-    }
-    assert listed["listing_status"] == "listed"
-    assert listed["evidence_message_id"] and "人社部令第45号" in listed["rule_version"]
-
-
-def test_paid_before_the_decision_is_not_listed_and_small_arrears_go_to_the_watch_list(credit):
-    _, rows, watched, *_ = credit
-    assert rows["HN-PAID"]["listing_status"] == "not_listed_paid_before_decision"
-    assert str(rows["HN-PAID"]["listed_from"]) == "NaT"
-    assert "HN-SMALL" not in rows
     assert watched == {"HN-SMALL": dt.date(2027, 9, 25)}  # watch_list_years = 1 (configurable default)
 
 
@@ -188,9 +167,9 @@ def test_the_grade_in_force_is_the_previous_years_and_an_order_to_pay_is_being_i
     in_force = {name: (g[2025]["grade"], g[2025]["tier"]) for name, g in grades.items()}
     assert all(g[2025]["in_force"] and not g[2026]["in_force"] for g in grades.values())
     assert in_force == {
-        # 2025 record clean, but HN-UNPAID (deadline Fri 2026-09-25, ¥60,000 unpaid) is computed listed from
-        # 10-29: an employer with an open blacklist case is never A, so B, tier blacklisted.
-        "employer": ("B", "blacklisted"),
+        # 2025 record clean, but HN-UNPAID (deadline Fri 2026-09-25, ¥60,000 unpaid) is an open blacklist
+        # case: never A, so B; not blacklisted (no listing decision recorded).
+        "employer": ("B", "B"),
         # The penalties of 2026-06-01 (three, one, one grave) do not change the grade in force: they are
         # 2026's record, graded from 2027 (the previous-year rule).
         "thrice": ("A", "A"),
@@ -225,7 +204,7 @@ def test_the_running_years_provisional_grades_count_orders_and_penalties_as_inve
 def test_the_measures_follow_the_grade_and_the_listing_each_with_its_legal_basis(credit):
     *_, grades, _, _ = credit
     employer = grades["employer"][2025]["measures"]
-    for restriction in (
+    for restriction in (  # 保障农民工工资支付条例 Art.48's restrictions follow a listing decision only: none here
         "政府资金支持",
         "政府采购",
         "招投标",
@@ -235,7 +214,7 @@ def test_the_measures_follow_the_grade_and_the_listing_each_with_its_legal_basis
         "评优评先",
         "交通出行",
     ):
-        assert any(restriction in m for m in employer), restriction  # 保障农民工工资支付条例 Art.48
+        assert not any(restriction in m for m in employer), restriction
     assert any("日常巡查" in m for m in employer)  # grade B
     assert not any(
         "重大劳动保障违法行为社会公布" in m or "联合惩戒" in m or "联合激励" in m
@@ -249,7 +228,7 @@ def test_the_measures_follow_the_grade_and_the_listing_each_with_its_legal_basis
 def test_the_extracts_publish_the_previous_finished_years_grade(credit):
     *_, published, samr = credit
     assert {name: rows[0][:4] for name, rows in published.items()} == {
-        "employer": (2025, 2026, "B", "blacklisted"),
+        "employer": (2025, 2026, "B", "B"),
         "thrice": (2025, 2026, "A", "A"),
         "once": (2025, 2026, "A", "A"),
         "grave": (2025, 2026, "A", "A"),
