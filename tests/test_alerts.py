@@ -3,11 +3,11 @@
 SMTP server (aiosmtpd) and a local HTTP webhook.
 
 Two nights are built once for the module. Night 1 (2026-11-24): a Gaoqing employer owes one worker
-his October pay and has a wage-arrears complaint not accepted; a Hunan order to pay is an unpaid-
-wage blacklist case whose notice is due; an award is being enforced; a serious safety incident
-happened. Night 2 (2026-11-25): a second worker of the same employer is owed (the case changes), the
-complaint's connect step is now overdue too (it changes), the award is satisfied (the case is gone),
-the rest stays as it was.
+his October pay and has a wage-arrears complaint not accepted; a Hunan order to pay is an
+unpaid-wage blacklist case whose notice is due; an award is being enforced; a serious safety
+incident happened. Night 2 (2026-11-25): a second worker of the same employer is owed (the case
+changes), the complaint's connect step is now overdue too (it changes), the award is satisfied (the
+case is gone), the rest stays as it was.
 Each test starts with an empty outbox and swaps in the mart of the night it runs.
 """
 
