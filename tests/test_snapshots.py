@@ -27,11 +27,11 @@ from tests.support import AS_OF, TEST_PSEUDONYM_KEY, copy_built_night, stand_in_
 pytestmark = pytest.mark.integration
 
 NEXT = AS_OF + dt.timedelta(days=1)
-# Personal information the contracts mark restricted, less the legal representative's name, which the
-# blacklist publishes (人社部令第45号).
+# Personal information the contracts mark restricted, less the names a listing publishes (人社部令第45号): the
+# legal representative's, and a listed person's name as the decision publishes it (published_name).
 RAW_IDENTIFIERS = {
     f.name for c in default_contracts().values() for f in c.fields if f.classification == "restricted"
-} - {"legal_rep_name"}
+} - {"legal_rep_name", "published_name"}
 # An analyst's process that keeps opening current.duckdb while a night is published, and reports
 # which night each open found and whether it was whole (every relation the night announced).
 READER = r"""
