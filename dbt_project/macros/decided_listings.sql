@@ -24,3 +24,15 @@
     where c.case_status in ('listed', 'removal_due') and c.decision_number is not null
     group by c.enterprise_uscc
 {%- endmacro %}
+
+{#- The listing columns the credit-platform and SAMR extracts publish beside a grade, from a CTE of
+    decided_listings() (`listing`, left-joined): the tier is blacklisted only with a decided listing. -#}
+{% macro decided_listing_columns(listing, grade) -%}
+    case when {{ listing }}.is_blacklisted then 'blacklisted' else {{ grade }} end as credit_tier,
+    coalesce({{ listing }}.is_blacklisted, false) as is_blacklisted,
+    {{ listing }}.listed_from as blacklisted_from,
+    {{ listing }}.listed_until as blacklisted_until,
+    {{ listing }}.decision_number,
+    {{ listing }}.deciding_authority,
+    {{ listing }}.legal_rep_name
+{%- endmacro %}
