@@ -33,6 +33,7 @@ SLOWEST_FIRST = (
     "test_snapshots",  # builds the built night (unless another worker has) and eight snapshots with dbt docs
     "test_alerts",
     "test_blacklist_cases",  # two nights of hand-built cases
+    "test_blacklist_synthetic",  # a synthetic window's cases against the manifest
     "test_share_extracts",
     "test_inspector_page",  # after test_snapshots has built the built night: no wait for its lock
     "test_loader",
