@@ -417,7 +417,10 @@ def test_the_cases_take_every_path_of_the_lifecycle(truth):
     for c in truth:
         unconfirmed = c["province"] in UNCONFIRMED_PROVINCES
         assert unconfirmed == (not c["threshold_confirmed"]), c["order_id"]
-        assert unconfirmed == bool({"threshold_confirmed", "threshold_unconfirmed"} & set(c["path"])), c["order_id"]
+        needs_confirmation = unconfirmed and c["criterion"] != "mass_incident"  # a mass incident uses no threshold
+        assert needs_confirmation == bool({"threshold_confirmed", "threshold_unconfirmed"} & set(c["path"])), c[
+            "order_id"
+        ]
         assert c["decision_was_late"] == ("late_decision" in c["path"] if c["decision_was_late"] is not None else None)
     complete = {c["status"] for c in truth if c["complete"]}
     assert complete >= {"threshold_unconfirmed", "candidate", "decision_due", "listed", "not_listed", "removed_early"}
@@ -437,8 +440,11 @@ def status_from_feeds(acts: list[dict], orders: list[dict], day: dt.date, calend
         return "removal_due" if pending else "listed"
     if paid:
         return "not_listed"
-    if orders[0]["region_code"] in {r.code for r in load_regions() if r.province in UNCONFIRMED_PROVINCES} and (
-        "threshold_confirmed" not in latest
+    unconfirmed_regions = {r.code for r in load_regions() if r.province in UNCONFIRMED_PROVINCES}
+    if (
+        orders[0]["region_code"] in unconfirmed_regions
+        and not orders[0]["mass_incident"]  # a mass incident uses no threshold
+        and "threshold_confirmed" not in latest
     ):
         return "threshold_unconfirmed"
     if "notice_served" not in latest:

@@ -58,6 +58,7 @@ DOCUMENT_EPOCH = dt.date(2020, 1, 1)  # document serials count the order's issue
 
 # How the synthetic authority proceeds (shares of the cases reaching each step).
 UNCONFIRMED_LEFT = 0.4  # unconfirmed threshold not (yet) confirmed for the case
+MASS_INCIDENT = "mass_incident"  # the criterion that needs no threshold (orders.listing_criterion)
 NEVER_NOTIFIED = 0.1  # candidates not acted on
 OBJECTION = 0.3
 OBJECTION_UPHELD = 0.35
@@ -125,8 +126,14 @@ class Case:
 
     @property
     def threshold_confirmed(self) -> bool:
-        """The province's seed row is confirmed (else the case needs a threshold_confirmed act)."""
+        """The province's seed row is confirmed."""
         return load_thresholds()[self.order.enterprise.region.province].confirmed
+
+    @property
+    def needs_threshold_confirmation(self) -> bool:
+        """The criterion rests on an unconfirmed threshold row, so the authority confirms it first; a mass
+        incident (人社部令第45号's second criterion) uses no threshold."""
+        return needs_threshold_confirmation(self.order, self.criterion)
 
     def active_between(self, first: dt.date, last: dt.date) -> bool:
         """An act or a payment of the order falls in [first, last]."""
@@ -175,7 +182,7 @@ class Case:
         state = self.state_on(day)
         if state.paid_in_full_date and state.written_commitment_date:
             return "not_listed"  # paid in full and committed before any decision
-        if not self.threshold_confirmed and "threshold_confirmed" not in acts:
+        if self.needs_threshold_confirmation and "threshold_confirmed" not in acts:
             return "threshold_unconfirmed"
         if "notice_served" not in acts:
             return "candidate"
@@ -288,6 +295,11 @@ def cases_opened(world: World, issued: dt.date) -> list[Case]:
     return result
 
 
+def needs_threshold_confirmation(order: Order, criterion: str) -> bool:
+    """A threshold criterion met on a province's unconfirmed row (ref_wage_crime_thresholds confirmed false)."""
+    return criterion != MASS_INCIDENT and not load_thresholds()[order.enterprise.region.province].confirmed
+
+
 def plan_case(seed: int, order: Order) -> Case | None:
     """The case an order opens, with all its acts, or None when its deadline did not open one."""
     criterion = listing_criterion(order)
@@ -297,7 +309,7 @@ def plan_case(seed: int, order: Order) -> Case | None:
     plan = _Planner(seed, order, random.Random(f"{seed}:case:{order.order_id}"))
     rng, deadline = plan.rng, order.deadline
     start = deadline
-    if not load_thresholds()[order.enterprise.region.province].confirmed:
+    if needs_threshold_confirmation(order, criterion):
         if rng.random() < UNCONFIRMED_LEFT:
             plan.path.append("threshold_unconfirmed")
             return plan.case(criterion)

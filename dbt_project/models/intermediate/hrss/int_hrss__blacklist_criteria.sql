@@ -89,4 +89,6 @@ select
         when one_worker_threshold is null then 'no_threshold'
     end as criteria_error
 from judged
-where arrears_at_deadline > 0 or is_mass_incident
+-- Both criteria need the deadline to have passed unpaid (责令限期支付工资，逾期未支付): a mass incident
+-- over arrears paid by the deadline opens no case.
+where arrears_at_deadline > 0
