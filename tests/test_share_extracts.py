@@ -64,47 +64,33 @@ def _decision_events(listed: str, removed: str) -> tuple[list[dict[str, object]]
     def act(order_id: str, n: int, uscc: str, event_type: str, day: str, **fields: object) -> dict[str, object]:
         return case_event(f"{order_id}:E{n}", order_id, uscc, event_type, day, **fields)
 
+    def person(
+        order_id: str, n: int, uscc: str, day: str, decision: str, role: str, who: int, name: str
+    ) -> dict[str, object]:
+        """A person the decision lists: its role, resident ID (PERSON_IDS[who]) and name as sent."""
+        return act(
+            order_id,
+            n,
+            uscc,
+            "person_listed",
+            day,
+            document_number=decision,
+            person_role=role,
+            person_id_number=PERSON_IDS[who],
+            published_name=name,
+        )
+
     by_n1 = [
         # HN-LISTED: deadline Fri 2026-09-25; notice 09-28, no objection; listed by decision 10-23.
         act("HN-LISTED", 1, listed, "notice_served", "2026-09-28", document_number="湘人社失信告〔2026〕7号"),
         act("HN-LISTED", 2, listed, "listing_decided", "2026-10-23", document_number=LISTED_DECISION, **decided),
-        act(
-            "HN-LISTED",
-            3,
-            listed,
-            "person_listed",
-            "2026-10-23",
-            document_number=LISTED_DECISION,
-            person_role="legal_representative",
-            person_id_number=PERSON_IDS[0],
-            published_name=LISTED_REP,
-        ),
-        act(
-            "HN-LISTED",
-            4,
-            listed,
-            "person_listed",
-            "2026-10-23",
-            document_number=LISTED_DECISION,
-            person_role="responsible_manager",
-            person_id_number=PERSON_IDS[1],
-            published_name=LISTED_MANAGER,
-        ),
+        person("HN-LISTED", 3, listed, "2026-10-23", LISTED_DECISION, "legal_representative", 0, LISTED_REP),
+        person("HN-LISTED", 4, listed, "2026-10-23", LISTED_DECISION, "responsible_manager", 1, LISTED_MANAGER),
         # HN-REMOVED: deadline 2025-04-15, listed by decision 2025-05-13; paid in full and committed
         # 2026-03-02 (eligible from 2026-09-02); applied for early removal 2026-11-02.
         act("HN-REMOVED", 1, removed, "notice_served", "2025-04-18", document_number="湘人社失信告〔2025〕3号"),
         act("HN-REMOVED", 2, removed, "listing_decided", "2025-05-13", document_number=REMOVED_DECISION, **decided),
-        act(
-            "HN-REMOVED",
-            3,
-            removed,
-            "person_listed",
-            "2025-05-13",
-            document_number=REMOVED_DECISION,
-            person_role="legal_representative",
-            person_id_number=PERSON_IDS[2],
-            published_name=REMOVED_REP,
-        ),
+        person("HN-REMOVED", 3, removed, "2025-05-13", REMOVED_DECISION, "legal_representative", 2, REMOVED_REP),
         act(
             "HN-REMOVED",
             4,
