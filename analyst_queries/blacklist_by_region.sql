@@ -14,7 +14,7 @@ select
     count(*) as cases,
     count(distinct c.enterprise_uscc) as employers,
     count(*) filter (
-        where c.case_status in ('listed', 'removal_due') and c.decision_number is not null
+        where c.is_listed and c.decision_number is not null
     ) as listed_by_decision,
     count(*) filter (where c.is_overdue) as acts_overdue,
     min(c.next_act_due) filter (where c.is_overdue) as oldest_overdue_act_due,

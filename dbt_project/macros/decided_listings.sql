@@ -21,7 +21,7 @@
         and p.person_role in ('legal_representative', 'principal')
         and p.name_published
         and p.published_name is not null
-    where c.case_status in ('listed', 'removal_due') and c.decision_number is not null
+    where c.is_listed and c.decision_number is not null
     group by c.enterprise_uscc
 {%- endmacro %}
 

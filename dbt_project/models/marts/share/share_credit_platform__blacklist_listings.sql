@@ -33,7 +33,7 @@ with persons as (
 decided as (
     select
         c.*,
-        c.case_status in ('listed', 'removal_due') as in_force,
+        c.is_listed as in_force,
         c.case_status in ('delisted', 'removed_early', 'not_listed')
             and c.end_reason in ('expiry', 'early_removal', 'revoked_on_review', 'revoked_in_court')
             and c.ended_date <= c.as_of_date
