@@ -4,6 +4,9 @@ finding kinds cover every kind the rules can make."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
+from itertools import pairwise
 
 import chinese_calendar
 import pytest
@@ -37,7 +40,7 @@ def test_every_reference_row_cites_its_source_and_defaults_are_marked():
         assert all(r["source"].strip() for r in rows(name)), name
     for r in rows("ref_wage_crime_thresholds") + rows("ref_policy_parameters"):
         assert (r["confirmed"] == "false") == r["source"].startswith("unconfirmed"), r
-    params = {(r["jurisdiction"], r["parameter"]): float(r["value"]) for r in rows("ref_policy_parameters")}
+    params = {(r["jurisdiction"], r["parameter"]): float(r["value"]) for r in in_force(dt.date(2026, 12, 1))}
     assert [params["gaoqing", f"complaint_{s}_days"] for s in ("accept", "connect", "feedback")] == [0, 1, 3]
     assert params["hunan", "medical_insurance_gap_days"] == 90
     assert params["national", "blacklist_listing_years"] == 3
@@ -62,3 +65,47 @@ def test_the_finding_kinds_cover_every_penalty_and_incident_grade_the_feeds_allo
     for contract in outbound_contracts().values():  # an extract's enumerated kinds are kinds of the seed
         if any(f.name == "finding_kind" for f in contract.fields):
             assert set(contract.field("finding_kind").enum or ()) <= set(kinds), contract.topic
+
+
+# An article (Art.12), a numbered section of a policy document ((五), 三(十三)) or a 第…条.
+ARTICLE = re.compile(r"Art\.\s?\d+|Arts\.\s?\d+|第[一二三四五六七八九十百\d]+条|[(（][一二三四五六七八九十]+[)）]")
+
+OPERATING_RULES = {"blacklist_removal_event_days"}
+
+
+def in_force(day: dt.date) -> list[dict[str, str]]:
+    """The parameter rows in force on `day` (what the macro policy_parameter reads)."""
+    return [
+        r
+        for r in rows("ref_policy_parameters")
+        if dt.date.fromisoformat(r["valid_from"]) <= day
+        and (not r["valid_to"] or day <= dt.date.fromisoformat(r["valid_to"]))
+    ]
+
+
+def test_every_parameter_cites_an_article_and_has_validity_dates_that_do_not_overlap():
+    params = rows("ref_policy_parameters")
+    # A Gigshield operating rule has no article to cite, and says so.
+    assert all("operating rule" in r["source"] for r in params if r["parameter"] in OPERATING_RULES)
+    assert [
+        r["parameter"] for r in params if r["parameter"] not in OPERATING_RULES and not ARTICLE.search(r["source"])
+    ] == []
+    periods: dict[tuple[str, str], list[tuple[dt.date, dt.date]]] = {}
+    for r in params:
+        start = dt.date.fromisoformat(r["valid_from"])
+        end = dt.date.fromisoformat(r["valid_to"]) if r["valid_to"] else dt.date.max
+        assert start <= end, r
+        periods.setdefault((r["jurisdiction"], r["parameter"]), []).append((start, end))
+    for key, spans in periods.items():
+        assert all(a_end < b_start for (_, a_end), (b_start, _) in pairwise(sorted(spans))), key
+    # A rule that changed over time is two rows: the monthly working days before and after 国务院令第795号.
+    assert [r["value"] for r in in_force(dt.date(2024, 7, 1)) if r["parameter"] == "working_days_per_month"] == [
+        "20.83"
+    ]
+    assert [r["value"] for r in in_force(dt.date(2025, 7, 1)) if r["parameter"] == "working_days_per_month"] == [
+        "20.67"
+    ]
+    # Hunan's policy (湘人社规〔2021〕24号) expires on 2027-01-14: its 90-day window is not in force after it.
+    assert ("hunan", "medical_insurance_gap_days") not in {
+        (r["jurisdiction"], r["parameter"]) for r in in_force(dt.date(2027, 1, 15))
+    }
