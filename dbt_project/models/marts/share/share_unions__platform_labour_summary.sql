@@ -1,6 +1,6 @@
 {{ config(schema='share') }}
 -- For the trade unions (总工会: collective consultation on pay and hours, a complaint channel for wage
--- arrears, 湘人社规〔2021〕24号 二(十三)): per platform and jurisdiction, how many workers work through it
+-- arrears, 湘人社规〔2021〕24号 三(十三)): per platform and jurisdiction, how many workers work through it
 -- and how many were found in wage arrears, paid below the minimum wage, kept online past the
 -- stop-dispatch limit or charged a deposit, with complaints received. Counts and sums only: no
 -- worker-level rows, no pseudonyms.
