@@ -1,5 +1,6 @@
 -- Wage-account payments, one row per reported state of a worker's pay for a period.
--- The bank account is dropped: no model downstream needs it.
+-- The bank account is dropped: no model downstream needs it. The pay components (base, overtime, premium,
+-- allowance; contract 1.1.0) are null when the agency does not break amount_due down.
 select
     payment_id as payment_snapshot_id,
     payer_uscc,
@@ -10,6 +11,10 @@ select
     period_end,
     hours_worked,
     amount_due,
+    base_pay,
+    overtime_pay,
+    premium_pay,
+    allowance_pay,
     amount_paid,
     deduction_amount,
     deduction_reason,
