@@ -369,7 +369,7 @@ LIAONING_REGION = "210102"  # 和平区, 沈阳市: Liaoning thresholds ¥10,000
 # and test_snapshots checks the snapshot holds every relation of this night but raw's).
 MODELS = (
     "+fct_enterprise_credit +fct_blacklist_work_queue +fct_blacklist_listed_persons +fct_wage_payments "
-    "+int_hrss__complaint_sla_breaches +dim_platform_partners +fct_inspectorate_alerts"
+    "+int_hrss__complaint_lead_steps +dim_platform_partners +fct_inspectorate_alerts"
 )
 
 

@@ -4,19 +4,23 @@
 -- nothing that moves by itself from one night to the next, like days overdue, is part of it).
 --
 -- Cases (high severity unless said otherwise):
---   wage_arrears            an employer's pay still unpaid after payday, all its workers in one case
---                           (条例724号 Art.12-14; int_hrss__wage_arrears)
+--   wage_arrears            an employer's pay still unpaid after payday, all its workers employed in one
+--                           region in one case (case_ref '<payer>:<region of employment>'; 条例724号 Art.12-14;
+--                           int_hrss__wage_arrears)
 --   unpaid_wage_blacklist   a blacklist case with an act of the authority due (人社部令第45号; fct_blacklist_cases:
 --                           serve the notice, decide the objection or the listing, delist, …, or fix a
 --                           missing reference row); never says "listed" without a recorded decision
 --                           (case_ref the order); and, while that act's legal deadline has passed and it
 --                           is still not recorded, a critical one (case_ref '<order>:overdue:<act>') that
 --                           closes once the act is recorded
---   complaint_sla_breach    a complaint whose handling step is overdue and still not done (高人社发〔2022〕5号 (五))
+--   complaint_sla_breach    a wage-arrears lead whose handling step is overdue and still not done, or was done
+--                           late and the complaint is not closed yet (高人社发〔2022〕5号 (五); the government's
+--                           duty, int_hrss__complaint_lead_steps)
 --   unsatisfied_judgment    an award an enterprise has not satisfied (裁审衔接; int_court__unsatisfied_judgments)
 --   safety_incident         an incident of grade 较大 (serious) or above (生产安全事故报告和调查处理条例,
 --                           国务院令第493号 Art.3); 重大/特别重大 (major/extraordinary) are critical
--- Routed to the inspectorate of the case's region (ref_labour_inspectorates, 劳动保障监察条例 Art.13);
+-- Routed to the inspectorate of the case's region (ref_labour_inspectorates, 劳动保障监察条例 Art.13: the place
+-- of employment; wage arrears by the engagement's region, registration only when none is known);
 -- the SLA in days is the jurisdiction's complaint handling rule (当日受理、次日对接、3日反馈 where set,
 -- ref_policy_parameters complaint_*_days, calendar days), counted by the outbox from the day it first
 -- raises the alert.
@@ -26,26 +30,49 @@
                   'sla_connect_days', 'sla_feedback_days', 'opened_on', 'amount', 'workers_affected', 'summary',
                   'evidence'] %}
 
-with arrears as (
+-- Wage arrears are routed by the place of employment (用工所在地, 劳动保障监察条例 Art.13): the region the
+-- employment ledger reports for the worker's engagement (int_hrss__engagements.region_code); only a worker
+-- with no engagement region known falls back to the employer's registration region (dim_enterprise), and
+-- the case says so. One case per employer and region of employment.
+with arrears_routed as (
+    select
+        a.*,
+        coalesce(g.region_code, d.region_code) as routing_region,
+        g.region_code is null as routed_by_registration
+    from {{ ref('int_hrss__wage_arrears') }} a
+    left join {{ ref('int_hrss__engagements') }} g
+        on g.employer_uscc = a.payer_uscc and g.platform_uscc = a.platform_uscc and g.worker_key = a.worker_key
+    left join {{ ref('dim_enterprise') }} d on d.uscc = a.payer_uscc
+    where a.still_unpaid
+),
+
+arrears as (
     select
         'wage_arrears' as case_kind,
-        a.payer_uscc as case_ref,
+        a.payer_uscc || ':' || coalesce(a.routing_region, 'unknown') as case_ref,
         'high' as severity,
         a.payer_uscc as enterprise_uscc,
-        cast(null as varchar) as region_code,
+        any_value(a.routing_region) as region_code,
         list(distinct a.platform_uscc order by a.platform_uscc) as platform_usccs,
         min(a.payday) as opened_on,
         sum(a.amount_unpaid) as amount,
         count(distinct a.worker_key) as workers_affected,
-        format('Wage arrears (欠薪): {} worker(s) owed CNY {:.2f} for pay period(s) {}; first missed payday {}',
+        format('Wage arrears (欠薪): {} worker(s) owed CNY {:.2f} for pay period(s) {}; first missed payday {}{}',
                count(distinct a.worker_key), sum(a.amount_unpaid),
-               string_agg(distinct a.pay_period, ', ' order by a.pay_period), min(a.payday)) as summary,
+               string_agg(distinct a.pay_period, ', ' order by a.pay_period), min(a.payday),
+               case
+                   when bool_and(a.routed_by_registration)
+                       then ' (routed by registration: no place of employment known)'
+                   when bool_or(a.routed_by_registration)
+                       then format(' ({} worker(s) routed by registration: no place of employment known)',
+                                   count(distinct a.worker_key) filter (where a.routed_by_registration))
+                   else ''
+               end) as summary,
         list({'topic': a.evidence_topic, 'message_id': a.evidence_message_id,
               'record_index': a.evidence_record_index, 'rule_version': a.rule_version}
              order by a.evidence_message_id, a.evidence_record_index) as evidence
-    from {{ ref('int_hrss__wage_arrears') }} a
-    where a.still_unpaid
-    group by a.payer_uscc
+    from arrears_routed a
+    group by a.payer_uscc, a.routing_region
 ),
 
 blacklist as (
@@ -103,6 +130,8 @@ complaints as (
     group by c.complaint_id
 ),
 
+-- A wage-arrears lead with a late handling step (int_hrss__complaint_lead_steps, 高人社发〔2022〕5号 (五)):
+-- open while a late step is still not done, and, once a step was done late, until the complaint is closed.
 complaint_breaches as (
     select
         'complaint_sla_breach',
@@ -111,23 +140,22 @@ complaint_breaches as (
         any_value(s.respondent_uscc),
         any_value(s.region_code),
         list(distinct s.platform_uscc order by s.platform_uscc) filter (where s.platform_uscc is not null),
-        {{ beijing_date('min(s.received_at)') }},
+        min(s.received_date),
         any_value(k.amount_claimed),
         any_value(k.workers_involved),
-        format('Complaint (投诉) {} about {} received {}: overdue handling step(s) {}',
-               s.complaint_id, any_value(k.complaint_category),
-               {{ beijing_date('min(s.received_at)') }},
-               string_agg(s.step || ' due ' || s.step_deadline
-                          || case when s.step_at is null then ' (not done)'
-                                  else ' (done ' || {{ beijing_date('s.step_at') }} || ')' end,
-                          '; ' order by s.step_deadline, s.step)),
+        format('Complaint (投诉) {} about {} received {}: late handling step(s) {}',
+               s.complaint_id, any_value(k.complaint_category), min(s.received_date),
+               string_agg(s.step || ' due ' || s.deadline
+                          || case when s.done_at is null then ' (not done)'
+                                  else ' (done late on ' || s.done_on || ')' end,
+                          '; ' order by s.step_order) filter (where s.is_late)),
         list_sort(list(distinct {'topic': s.evidence_topic, 'message_id': s.evidence_message_id,
                                  'record_index': s.evidence_record_index, 'rule_version': s.rule_version}))
-    from {{ ref('int_hrss__complaint_sla_breaches') }} s
+    from {{ ref('int_hrss__complaint_lead_steps') }} s
     left join complaints k on k.complaint_id = s.complaint_id
     group by s.complaint_id
-    -- Open while a breached step is still not done; a complaint handled late in full is history.
-    having bool_or(s.step_at is null)
+    having bool_or(s.is_late and s.done_at is null)
+        or (bool_or(s.is_late) and not bool_or(s.is_closed))
 ),
 
 judgments as (

@@ -15,6 +15,10 @@ select payer_uscc, platform_uscc, {{ finding_kind('below_minimum_wage') }},
        worker_key, shortfall, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__minimum_wage_shortfalls') }}
 union all
+select payer_uscc, platform_uscc, violation_kind, period_end,
+       worker_key, measured_value, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__wage_payment_violations') }}
+union all
 select employer_uscc, platform_uscc, {{ finding_kind('overtime_no_stop_dispatch') }}, service_date,
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
@@ -32,10 +36,6 @@ select uscc, null, 'penalty_' || authority || '_' || penalty_category, decision_
        null, fine_amount, 'gigshield.penalties.v1 (行政处罚决定)', kafka_topic, message_id, record_index
 from {{ ref('stg_samr__penalties') }}
 where decision_date <= {{ as_of_date() }}
-union all
-select respondent_uscc, platform_uscc, 'complaint_sla_' || step, step_deadline,
-       null, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
-from {{ ref('int_hrss__complaint_sla_breaches') }}
 union all
 select respondent_uscc, null, {{ finding_kind('unsatisfied_judgment') }}, judgment_date,
        null, amount_awarded, rule_version, evidence_topic, evidence_message_id, evidence_record_index

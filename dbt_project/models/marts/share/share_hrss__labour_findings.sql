@@ -20,5 +20,4 @@ from {{ ref('int_credit__findings') }} f
 where f.finding_kind in {{ finding_kinds(['wage_arrears', 'below_minimum_wage', 'overtime_no_stop_dispatch',
                                           'holiday_work_without_premium', 'deposit_taken', 'late_social_insurance',
                                           'missing_injury_cover', 'mass_incident', 'unsatisfied_judgment']) }}
-    or f.finding_kind like {{ finding_kind('complaint_sla_%') }}
     or f.finding_kind like {{ finding_kind('penalty_hrss_%') }}

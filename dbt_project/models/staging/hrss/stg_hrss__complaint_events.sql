@@ -1,4 +1,5 @@
--- Complaint handling events (received, accepted, connected, feedback, closed) from 12333, unions and online channels.
+-- Complaint handling events (received, accepted, connected, feedback, closed) from 12333, unions and online channels;
+-- conclusion (处理结论, contract 1.1.0) on feedback/closed events, null from 1.0.0 producers.
 select
     event_id,
     complaint_id,
@@ -13,5 +14,6 @@ select
     amount_claimed,
     workers_involved,
     handling_unit,
+    conclusion,
     {{ kafka_evidence() }}
 from {{ released_rows('hrss__complaint_event') }}
