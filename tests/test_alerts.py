@@ -188,7 +188,7 @@ def nights(broker, tmp_path_factory) -> Iterator[Nights]:
         employer=employer,
         arrears_message_id=arrears_message_id,
         cases={
-            "arrears": f"wage_arrears:{employer['uscc']}",
+            "arrears": f"wage_arrears:{employer['uscc']}:{GAOQING}",  # routed by registration: no ledger
             "complaint": "complaint_sla_breach:CQ-1",
             "blacklist": "unpaid_wage_blacklist:HN-UNPAID",
             "award": f"unsatisfied_judgment:{award['case_number']}",
