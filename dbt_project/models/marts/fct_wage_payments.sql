@@ -1,7 +1,7 @@
--- One row per payer, worker and pay period: the latest reported state of that pay from the
+-- One row per payer, worker and pay period (keyed by period_start, int_hrss__wage_payments_latest): the latest reported state of that pay from the
 -- wage-dedicated account (工资专用账户), with what is still outstanding.
 select
-    payer_uscc || ':' || worker_key || ':' || pay_period as wage_payment_key,
+    wage_payment_key,
     payer_uscc,
     platform_uscc,
     worker_key,
