@@ -117,6 +117,7 @@ QUOTED = re.compile(r"'([^']*)'")
 HOMONYMS = {
     "dbt_project/models/marts/fct_inspectorate_alerts.sql": {"wage_arrears", "unsatisfied_judgment"},  # case_kind
     "dbt_project/models/intermediate/hrss/int_hrss__blacklist_criteria.sql": {"mass_incident"},  # listing_criterion
+    "dbt_project/models/intermediate/hrss/int_hrss__complaint_lead_steps.sql": {"wage_arrears"},  # complaint_category
     "reports/inspector_page.py": {"mass_incident"},  # the page's label of that listing criterion
 }
 PRODUCTION = ("core/", "ingestion/", "expectations/", "transform/", "publication/", "alerts/", "reports/")
