@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from functools import cache
-
-import chinese_calendar
 
 from core.config import BEIJING
+from transform.calendar_seed import day_type
 
 
 def iso(day: dt.date) -> str:
@@ -23,20 +21,19 @@ def stamp(day: dt.date, hour: int, minute: int = 0) -> str:
     return dt.datetime.combine(day, dt.time(hour, minute), BEIJING).isoformat()
 
 
-@cache
 def is_workday(day: dt.date) -> bool:
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:  # beyond the calendar's published years: weekdays only
-        return day.weekday() < 5
+    """A working day as the seed has it (transform.calendar_seed: chinese-calendar, weekdays only beyond it)."""
+    return day_type(day) == "working_day"
 
 
 def is_statutory_holiday(day: dt.date) -> bool:
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return False
-    return bool(on_holiday and name)
+    """One of the statutory holidays of 全国年节及纪念日放假办法 Art.2 (13 from 2025, 11 before), as the seed has it."""
+    return day_type(day) == "statutory_holiday"
+
+
+def is_rest_day(day: dt.date) -> bool:
+    """A day off that is not a statutory holiday (weekends, the other days off of a holiday block)."""
+    return day_type(day) == "rest_day"
 
 
 def add_working_days(day: dt.date, n: int) -> dt.date:
