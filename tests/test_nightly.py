@@ -211,10 +211,13 @@ def injected(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
 
 
 RULE_QUERIES = {
-    "wage_arrears": "SELECT payer_uscc, worker_key, pay_period FROM intermediate.int_hrss__wage_arrears",
-    "below_minimum_wage": "SELECT payer_uscc, worker_key, pay_period "
+    # The wage key is (payer, worker, period_start).
+    "wage_arrears": "SELECT payer_uscc, worker_key, CAST(period_start AS VARCHAR) "
+    "FROM intermediate.int_hrss__wage_arrears",
+    "below_minimum_wage": "SELECT payer_uscc, worker_key, CAST(period_start AS VARCHAR) "
     "FROM intermediate.int_hrss__minimum_wage_shortfalls",
-    "overtime_no_stop_dispatch": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    # Booked to the platform (seed 000 (七)).
+    "overtime_no_stop_dispatch": "SELECT platform_uscc, worker_key, CAST(service_date AS VARCHAR) "
     "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
 } | {
     kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "

@@ -243,13 +243,18 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day)
         (v.employer_uscc, v.worker_id_number, v.business_key) for v in day.violations if v.kind == "wage_arrears"
     }
     for p in day.records["hrss.wage_payment.v1"]:
-        owed = (p["payer_uscc"], p["worker_id_number"], p["pay_period"]) in arrears
+        owed = (p["payer_uscc"], p["worker_id_number"], p["period_start"]) in arrears  # the key is period_start
         assert (p["amount_paid"] < p["amount_due"]) == owed
-        assert p["due_date"] == payday(dt.date.fromisoformat(p["period_start"])).isoformat()
-    overtime = {(v.platform_uscc, v.worker_id_number) for v in day.violations if v.kind == "overtime_no_stop_dispatch"}
+        start, end = (dt.date.fromisoformat(p[k]) for k in ("period_start", "period_end"))
+        if (end - start).days < 20:  # a part-time fortnight (劳动合同法 Art.72: at most 15 days), paid within 15
+            assert (end - start).days == 13 and 0 < (dt.date.fromisoformat(p["due_date"]) - end).days <= 15
+        else:
+            assert p["due_date"] == payday(start).isoformat()
+    # Booked to the platform: the violation's employer is the platform (seed 000 (七)).
+    overtime = {(v.employer_uscc, v.worker_id_number) for v in day.violations if v.kind == "overtime_no_stop_dispatch"}
     for s in day.records["hrss.service_time.v1"]:
         flagged = (s["platform_uscc"], s["worker_id_number"]) in overtime
-        assert (s["online_minutes"] > 720) == flagged
+        assert (s["online_minutes"] > 660) == flagged
         assert flagged or s["online_minutes"] <= CLEAN_MAX_ONLINE_MINUTES
     no_cover = {
         (v.employer_uscc, v.platform_uscc, v.worker_id_number)

@@ -24,22 +24,65 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
+from core.contracts import default_contracts
 from devstack.synthetic.cases import CASE_LOOKBACK_DAYS, EVENT_TOPIC, FIRST_ACT_DAYS, Case, cases_opened
-from devstack.synthetic.dates import is_statutory_holiday, is_workday, iso, stamp
+from devstack.synthetic.dates import is_statutory_holiday, is_workday, iso, stamp, working_day_on_or_after
 from devstack.synthetic.orders import Order, OrderState, cents, orders_issued
 from devstack.synthetic.violations import Rates, Violation, chance, injected
 from devstack.synthetic.world import Engagement, Enterprise, Record, World
 
+try:  # H1's statutory calendar (国务院令第795号): rest days and statutory holidays told apart
+    from devstack.synthetic.dates import is_rest_day as _is_rest_day
+except ImportError:  # until it lands: a day off that is not a statutory holiday
+    _is_rest_day = None  # type: ignore[assignment]
+
 # Clean data stays well inside every limit the rules check.
 CLEAN_MAX_ONLINE_MINUTES = 480  # 8 h: 国务院职工工作时间规定
-OVERTIME_ONLINE_MINUTES = (760, 900)  # beyond the 12 h stop-dispatch parameter (seed 000 (七), Meituan figure)
+OVERTIME_ONLINE_MINUTES = (760, 900)  # beyond the 660-minute stop-dispatch limit (劳动法 Art.36/41: 8 h + 3 h)
+CLEAN_MAX_CONTINUOUS_MINUTES = 230  # under continuous_service_break_after_minutes (240)
+PART_TIME_MAX_MINUTES = 230  # 劳动合同法 Art.68: at most 4 h a day (and 6 days x 230 min < 24 h a week)
+REST_DAY_PREMIUM = 1.0  # 劳动法 Art.44(二): 200% for rest-day work (the premium is earnings x 1.0)
+REST_DAY_PREMIUM_SHORT = 0.5  # an injected rest_day_work_without_premium: 150%
+HOLIDAY_PREMIUM = {"labour_contract": 2.0, "not_fully": 0.5}  # 劳动法 Art.44(三): 300% total
+HOLIDAY_PREMIUM_SHORT = 1.0  # an injected holiday_work_without_premium: 200%
 FULL_TIME_MONTHLY_HOURS = 174.0  # 21.75 days x 8 h (人社部发〔2025〕2号 pay divisor)
 BELOW_MINIMUM_FACTOR = 0.8
+# Feeds whose contracts gained optional fields (issue 14): a record carries exactly its contract's fields.
+SHAPED = {"hrss.service_time.v1", "hrss.wage_payment.v1", "hrss.complaint_event.v1"}
+PART_TIME_EPOCH = dt.date(2023, 12, 25)  # a Monday: the part-time fortnights count from it
 COMPLAINT_LOOKBACK_DAYS = 7
 ORDER_LOOKBACK_DAYS = 25
 ORDER_TOPIC = "hrss.inspection_order.v1"
 ROSTER_TOPIC = "hrss.unpaid_worker_roster.v1"
+
+
+def is_rest_day(day: dt.date) -> bool:
+    """Not a working day and not a statutory holiday (weekends, the other days off of a holiday block)."""
+    if _is_rest_day is not None:
+        return bool(_is_rest_day(day))
+    return not is_workday(day) and not is_statutory_holiday(day)
+
+
+def full_time(e: Engagement) -> bool:
+    return e.relationship == "labour_contract" and not e.part_time
+
+
+def weekday_off(seed: int, e: Engagement) -> int:
+    """A labour-contract worker's fixed day off each week (劳动法 Art.38), 0 = Monday: no week of 7 records."""
+    return int(chance(seed, "weekday-off", e.key) * 7)
+
+
+@cache
+def contract_fields(topic: str) -> tuple[str, ...]:
+    """The fields the topic's contract has: optional fields it does not (yet) have are not sent."""
+    return tuple(f.name for f in default_contracts()[topic].fields)
+
+
+def shaped(topic: str, record: Record) -> Record:
+    names = contract_fields(topic)
+    return {n: record.get(n) for n in names}
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -71,7 +114,7 @@ class DayOutput:
     cases: dict[str, Case] = field(default_factory=dict)
 
     def add(self, topic: str, record: Record) -> None:
-        self.records.setdefault(topic, []).append(record)
+        self.records.setdefault(topic, []).append(shaped(topic, record) if topic in SHAPED else record)
 
 
 @dataclass(frozen=True)
@@ -156,20 +199,20 @@ def licences(ctx: DayContext, out: DayOutput) -> None:
 
 
 def registrations(ctx: DayContext, e: Engagement) -> tuple[dt.date | None, dt.date | None, str]:
-    """Pension and injury registration dates and the injury cover of an engagement."""
+    """Pension and injury registration dates and the injury cover of an engagement.
+
+    Pension is owed by the employer of a full-time labour contract only (late_social_insurance is injected
+    there); a labour contract, part-time included, is covered by work-injury insurance (工伤保险条例 Art.2),
+    and missing_injury_cover is injected there only; not_fully workers keep their occupational-injury cover."""
     pension = None
     if e.relationship == "labour_contract":
-        late = injected(ctx.seed, ctx.rates, "late_social_insurance", e.key)
+        late = full_time(e) and injected(ctx.seed, ctx.rates, "late_social_insurance", e.key)
         delay = 45 + int(chance(ctx.seed, "si-delay", e.key) * 45) if late else int(chance(ctx.seed, "si", e.key) * 25)
         pension = e.onboarding + dt.timedelta(days=delay)
     cover = {"labour_contract": "work_injury", "not_fully": "occupational_injury_pilot"}.get(
         e.relationship, "commercial_accident"
     )
-    if (
-        e.relationship != "civil"
-        and e.occupation != "live_streamer"
-        and injected(ctx.seed, ctx.rates, "missing_injury_cover", e.key)
-    ):
+    if e.relationship == "labour_contract" and injected(ctx.seed, ctx.rates, "missing_injury_cover", e.key):
         cover = "none"
     injury = None if cover == "none" else e.onboarding + dt.timedelta(days=int(chance(ctx.seed, "inj", e.key) * 10))
     return pension, injury, cover
@@ -232,7 +275,7 @@ def employment_ledger(ctx: DayContext, out: DayOutput) -> None:
         for kind, hit in (
             ("missing_injury_cover", cover == "none"),
             ("deposit_taken", deposit > 0),
-            ("late_social_insurance", pension is not None and (pension - e.onboarding).days > 30),
+            ("late_social_insurance", full_time(e) and pension is not None and (pension - e.onboarding).days > 30),
         ):
             if hit:
                 out.violations.append(ctx.violation(kind, e, e.employer, "engagement", ctx.day))
@@ -241,27 +284,64 @@ def employment_ledger(ctx: DayContext, out: DayOutput) -> None:
 # --- wages ---------------------------------------------------------------------------------------
 
 
+def month_end(period: dt.date) -> dt.date:
+    return (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def part_time_periods_paid_on(day: dt.date, snapshot: bool) -> list[tuple[dt.date, dt.date, dt.date]]:
+    """(start, end, payday) of the part-time pay periods published on `day`: fortnights from PART_TIME_EPOCH
+    (a cycle of 14 days: 劳动合同法 Art.72, at most 15 days), paid on the first working day at least 5 days
+    after the period ends (well within 15 days); on snapshot days the latest period whose payday has come."""
+    periods = []
+    n = (day - PART_TIME_EPOCH).days // 14
+    for k in range(n - 3, n + 1):
+        start = PART_TIME_EPOCH + dt.timedelta(days=14 * k)
+        end = start + dt.timedelta(days=13)
+        periods.append((start, end, part_time_payday(end)))
+    paid = [p for p in periods if p[2] <= day]
+    if snapshot:
+        return paid[-1:]
+    return [p for p in paid if p[2] == day]
+
+
+def part_time_payday(period_end: dt.date) -> dt.date:
+    return working_day_on_or_after(period_end + dt.timedelta(days=5))
+
+
 def wage_payments(ctx: DayContext, out: DayOutput, snapshot: bool) -> None:
+    """Full-time labour contracts and not_fully workers: monthly, on payday(period); part-time labour contracts:
+    fortnightly (part_time_periods_paid_on). The wage key is (payer, worker, period_start); civil engagements
+    are not paid through the wage account (their fees are contract debts, not wages)."""
     period = latest_period_paid_by(ctx.day)
     due = payday(period)
-    if not (snapshot or due == ctx.day):
-        return
-    period_end = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    monthly = [(period, month_end(period), due)] if snapshot or due == ctx.day else []
+    fortnightly = part_time_periods_paid_on(ctx.day, snapshot)
     for e in ctx.world.engagements:
-        if not e.paid_through_wage_account or e.onboarding > period:
+        if not e.paid_through_wage_account:
             continue
-        full_time = e.relationship == "labour_contract" and not e.part_time
-        hours = (
-            FULL_TIME_MONTHLY_HOURS if full_time else float(40 + int(chance(ctx.seed, "hours", e.key, period) * 120))
-        )
-        key = f"{period:%Y-%m}"
-        below = injected(ctx.seed, ctx.rates, "below_minimum_wage", f"{e.key}:{key}")
-        factor = BELOW_MINIMUM_FACTOR if below else e.pay_factor
-        due_amount = round(e.region.monthly_min * factor if full_time else hours * e.region.hourly_min * factor, 2)
-        arrears = injected(ctx.seed, ctx.rates, "wage_arrears", f"{e.key}:{key}")
-        partial = arrears and chance(ctx.seed, "partial", e.key, key) < 0.5
-        paid = round(due_amount * 0.5, 2) if partial else (0.0 if arrears else due_amount)
-        out.add(
+        for start, end, paid_on in fortnightly if e.part_time else monthly:
+            if e.onboarding > start:
+                continue
+            wage_payment(ctx, out, e, start, end, paid_on)
+
+
+def wage_payment(ctx: DayContext, out: DayOutput, e: Engagement, start: dt.date, end: dt.date, due: dt.date) -> None:
+    key = iso(start)
+    if full_time(e):
+        hours = FULL_TIME_MONTHLY_HOURS
+    elif e.part_time:
+        hours = float(10 + int(chance(ctx.seed, "hours", e.key, key) * 30))  # <= 40 h a fortnight
+    else:
+        hours = float(40 + int(chance(ctx.seed, "hours", e.key, f"{start:%Y-%m}") * 120))
+    below = injected(ctx.seed, ctx.rates, "below_minimum_wage", f"{e.key}:{key}")
+    factor = BELOW_MINIMUM_FACTOR if below else e.pay_factor
+    due_amount = round(e.region.monthly_min * factor if full_time(e) else hours * e.region.hourly_min * factor, 2)
+    arrears = injected(ctx.seed, ctx.rates, "wage_arrears", f"{e.key}:{key}")
+    partial = arrears and chance(ctx.seed, "partial", e.key, key) < 0.5
+    paid = round(due_amount * 0.5, 2) if partial else (0.0 if arrears else due_amount)
+    out.add(
+        "hrss.wage_payment.v1",
+        shaped(
             "hrss.wage_payment.v1",
             {
                 "payment_id": f"W:{e.key}:{key}:{ctx.day}",
@@ -269,11 +349,15 @@ def wage_payments(ctx: DayContext, out: DayOutput, snapshot: bool) -> None:
                 "platform_uscc": e.platform.uscc,
                 "worker_id_number": e.worker.id_number,
                 "bank_account": e.worker.bank_account,
-                "pay_period": key,
-                "period_start": iso(period),
-                "period_end": iso(period_end),
+                "pay_period": f"{end:%Y-%m}",
+                "period_start": iso(start),
+                "period_end": iso(end),
                 "hours_worked": hours,
                 "amount_due": due_amount,
+                "base_pay": due_amount,
+                "overtime_pay": 0.0,
+                "premium_pay": 0.0,
+                "allowance_pay": 0.0,
                 "amount_paid": paid,
                 "deduction_amount": 0.0,
                 "deduction_reason": "none",
@@ -283,50 +367,83 @@ def wage_payments(ctx: DayContext, out: DayOutput, snapshot: bool) -> None:
                 "payment_status": "partial" if partial else ("unpaid" if arrears else "paid"),
                 "snapshot_date": iso(ctx.day),
             },
-        )
-        if below:
-            out.violations.append(ctx.violation("below_minimum_wage", e, e.employer, key, due))
-        if arrears:
-            out.violations.append(ctx.violation("wage_arrears", e, e.employer, key, due + dt.timedelta(days=1)))
+        ),
+    )
+    if below:
+        out.violations.append(ctx.violation("below_minimum_wage", e, e.employer, key, due))
+    if arrears:
+        out.violations.append(ctx.violation("wage_arrears", e, e.employer, key, due + dt.timedelta(days=1)))
 
 
 # --- daily feeds ---------------------------------------------------------------------------------
 
 
 def service_time(ctx: DayContext, out: DayOutput) -> None:
+    """Clean days stay inside every working-time rule: working minutes (order + allowance) = online minutes
+    ≤ 480, part-time ≤ 230 a day on at most 6 days a week, a labour contract's fixed weekday off each week,
+    no continuous stretch of 240 minutes, dispatch never stopped (never needed), every order insured, and
+    the premiums of 劳动法 Art.44: 300% on a statutory holiday, 200% (or time off in lieu) on a rest day.
+
+    Injected: overtime_no_stop_dispatch (not_fully and civil only, booked to the platform: 760-900 minutes,
+    dispatch never stopped), holiday_work_without_premium (a labour contract paid 200% on a statutory holiday)
+    and rest_day_work_without_premium (a full-time labour contract paid 150% on a rest day, no time off)."""
     holiday = is_statutory_holiday(ctx.day)
+    rest_day = not holiday and is_rest_day(ctx.day)
     for e in ctx.world.engagements:
         if e.onboarding > ctx.day or chance(ctx.seed, "works", e.key, ctx.day) >= 0.85:
             continue
-        overtime = injected(ctx.seed, ctx.rates, "overtime_no_stop_dispatch", f"{e.key}:{ctx.day}")
+        labour = e.relationship == "labour_contract"
+        if labour and ctx.day.weekday() == weekday_off(ctx.seed, e):
+            continue
+        day_key = f"{e.key}:{ctx.day}"
+        overtime = not labour and injected(ctx.seed, ctx.rates, "overtime_no_stop_dispatch", day_key)
         u = chance(ctx.seed, "minutes", e.key, ctx.day)
         if overtime:
             online = OVERTIME_ONLINE_MINUTES[0] + int(u * (OVERTIME_ONLINE_MINUTES[1] - OVERTIME_ONLINE_MINUTES[0]))
         else:
-            online = min(CLEAN_MAX_ONLINE_MINUTES, e.daily_minutes + int(u * 60) - 30)
+            cap = PART_TIME_MAX_MINUTES if e.part_time else CLEAN_MAX_ONLINE_MINUTES
+            online = min(cap, e.daily_minutes + int(u * 60) - 30)
         order_minutes = int(online * (0.6 + 0.25 * u))
         earnings = round(order_minutes * 0.55, 2)
-        premium_rate = {"labour_contract": 2.0, "not_fully": 0.5}.get(e.relationship, 0.0)  # 劳动法 Art.44: 300% total
+        holiday_short = holiday and labour and injected(ctx.seed, ctx.rates, "holiday_work_without_premium", day_key)
+        premium_rate = HOLIDAY_PREMIUM_SHORT if holiday_short else HOLIDAY_PREMIUM.get(e.relationship, 0.0)
+        rest_work = rest_day and full_time(e)
+        rest_short = rest_work and injected(ctx.seed, ctx.rates, "rest_day_work_without_premium", day_key)
+        in_lieu = rest_work and not rest_short and chance(ctx.seed, "in-lieu", day_key) < 0.3
+        rest_rate = REST_DAY_PREMIUM_SHORT if rest_short else (0.0 if in_lieu else REST_DAY_PREMIUM)
+        orders = order_minutes // 18
         out.add(
             "hrss.service_time.v1",
-            {
-                "record_id": f"S:{e.key}:{ctx.day}",
-                "platform_uscc": e.platform.uscc,
-                "employer_uscc": e.employer.uscc,
-                "worker_id_number": e.worker.id_number,
-                "service_date": iso(ctx.day),
-                "online_minutes": online,
-                "order_minutes": order_minutes,
-                "longest_continuous_minutes": min(online, 120 + int(u * 110)) if not overtime else 300,
-                "orders": order_minutes // 18,
-                "earnings": earnings,
-                "holiday_premium": round(earnings * premium_rate, 2) if holiday else 0.0,
-                "statutory_holiday": holiday,
-                "forced_offline": False,
-            },
+            shaped(
+                "hrss.service_time.v1",
+                {
+                    "record_id": f"S:{e.key}:{ctx.day}",
+                    "platform_uscc": e.platform.uscc,
+                    "employer_uscc": e.employer.uscc,
+                    "worker_id_number": e.worker.id_number,
+                    "service_date": iso(ctx.day),
+                    "online_minutes": online,
+                    "order_minutes": order_minutes,
+                    "allowance_minutes": online - order_minutes,
+                    "dispatch_stopped_at_minutes": None,
+                    "longest_continuous_minutes": min(online, 120 + int(u * 110)),
+                    "orders": orders,
+                    "orders_insured": orders,
+                    "earnings": earnings,
+                    "holiday_premium": round(earnings * premium_rate, 2) if holiday else 0.0,
+                    "rest_day_premium": round(earnings * rest_rate, 2) if rest_work else 0.0,
+                    "time_off_in_lieu": in_lieu,
+                    "statutory_holiday": holiday,
+                    "forced_offline": False,
+                },
+            ),
         )
-        if overtime:
-            out.violations.append(ctx.violation("overtime_no_stop_dispatch", e, e.employer, iso(ctx.day), ctx.day))
+        if overtime:  # the platform's duty to stop dispatching (seed 000 (七))
+            out.violations.append(ctx.violation("overtime_no_stop_dispatch", e, e.platform, iso(ctx.day), ctx.day))
+        if holiday_short:
+            out.violations.append(ctx.violation("holiday_work_without_premium", e, e.employer, iso(ctx.day), ctx.day))
+        if rest_short:
+            out.violations.append(ctx.violation("rest_day_work_without_premium", e, e.employer, iso(ctx.day), ctx.day))
 
 
 COMPLAINT_STEPS = (

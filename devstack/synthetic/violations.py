@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass
 KINDS = (
     "wage_arrears",  # unpaid or partly paid after the payday (条例724号 Art.12-14)
     "below_minimum_wage",  # pay under the monthly/hourly minimum (最低工资规定; seeds 000 (六), 001 (六))
-    "overtime_no_stop_dispatch",  # > 12 h online and still dispatched (seed 000 (七); Meituan's 12 h forced offline)
-    "missing_injury_cover",  # no injury cover for a rider/courier/driver (人社部发〔2021〕110号; seed 002 (三))
+    # > 660 working minutes (8 h + 3 h, 劳动法 Art.36/41) and still dispatched: the platform's (seed 000 (七))
+    "overtime_no_stop_dispatch",
+    "missing_injury_cover",  # a labour contract without work-injury insurance (工伤保险条例 Art.2)
+    "holiday_work_without_premium",  # statutory-holiday work paid under 300% (劳动法 Art.44(三))
+    "rest_day_work_without_premium",  # rest-day work paid under 200%, no time off in lieu (劳动法 Art.44(二))
     "late_complaint_handling",  # beyond 当日受理、次日对接、3日反馈 (Gaoqing seed 004 (五))
     "deposit_taken",  # 保证金/押金 taken from a worker (all seeds)
     "late_social_insurance",  # registered more than 30 days after starting (社会保险法 Art.58)

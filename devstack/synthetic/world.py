@@ -145,7 +145,9 @@ def read_seed(name: str) -> Iterator[dict[str, str]]:
 
 @cache
 def load_regions() -> tuple[Region, ...]:
-    wages = {(r["province"], int(r["tier"])): r for r in read_seed("ref_minimum_wages")}
+    # The standard in force last (the seed is a history: valid_from, valid_to): clean pay is well above it.
+    latest = sorted(read_seed("ref_minimum_wages"), key=lambda r: r.get("valid_from") or "")
+    wages = {(r["province"], int(r["tier"])): r for r in latest}
     return tuple(
         Region(
             r["region_code"],
