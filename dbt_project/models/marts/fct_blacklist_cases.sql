@@ -264,6 +264,9 @@ left join {{ ref('dim_enterprise') }} e on e.uscc = n.enterprise_uscc
 select
     * exclude (as_of_date, rule_version, has_acts, evidence_topic, evidence_message_id, evidence_record_index),
     coalesce(next_act_due < as_of_date, false) as is_overdue,
+    -- The deadline lies in a year without a State Council holiday notice (weekends-only working days):
+    -- it may move when the notice is published (ref_calendar.is_provisional).
+    coalesce({{ is_provisional_date('next_act_due') }}, false) as next_act_due_is_provisional,
     as_of_date,
     rule_version,
     has_acts,
