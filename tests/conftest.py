@@ -38,6 +38,7 @@ SLOWEST_FIRST = (
     "test_inspector_page",  # after test_snapshots has built the built night: no wait for its lock
     "test_loader",
     "test_credit",
+    "test_labour_rules",  # one night of hand-built labour-rule cases
     "test_inbound",
     "test_contract_evolution",
     "test_analyst_access",
