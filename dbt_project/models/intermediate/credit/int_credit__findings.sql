@@ -23,10 +23,14 @@ select employer_uscc, platform_uscc, {{ finding_kind('overtime_no_stop_dispatch'
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
 union all
-select employer_uscc, platform_uscc, {{ finding_kind('holiday_work_without_premium') }}, service_date,
-       worker_key, minimum_premium - holiday_premium, rule_version, evidence_topic, evidence_message_id,
+select employer_uscc, platform_uscc, violation_kind, service_date,
+       worker_key, minimum_premium - premium_paid, rule_version, evidence_topic, evidence_message_id,
        evidence_record_index
 from {{ ref('int_hrss__holiday_work_without_premium') }}
+union all
+select enterprise_uscc, platform_uscc, violation_kind, finding_date,
+       worker_key, measured_hours, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__working_time_violations') }}
 union all
 select employer_uscc, platform_uscc, violation_kind, as_of_date,
        worker_key, measured_value, rule_version, evidence_topic, evidence_message_id, evidence_record_index
