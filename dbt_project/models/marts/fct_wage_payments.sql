@@ -1,5 +1,5 @@
--- One row per payer, worker and pay period (keyed by period_start, int_hrss__wage_payments_latest): the latest reported state of that pay from the
--- wage-dedicated account (工资专用账户), with what is still outstanding.
+-- One row per payer, worker and pay period (keyed by period_start, int_hrss__wage_payments_latest): the latest
+-- reported state of that pay from the wage-dedicated account (工资专用账户), with what is still outstanding.
 select
     wage_payment_key,
     payer_uscc,

@@ -19,7 +19,7 @@ select payer_uscc, platform_uscc, violation_kind, period_end,
        worker_key, measured_value, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__wage_payment_violations') }}
 union all
-select platform_uscc, platform_uscc, {{ finding_kind('overtime_no_stop_dispatch') }}, service_date,
+select platform_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('overtime_no_stop_dispatch') }}, service_date,
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
 union all
