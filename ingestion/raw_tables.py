@@ -148,3 +148,9 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contracts: Iterable[Contra
             con.execute(f'ALTER TABLE {RAW_SCHEMA}."{table}" ADD COLUMN "{column}" {sql_type}')
     for contract in contracts:
         con.execute(raw_table_ddl(contract))
+        # A compatible contract version adds optional fields: a warehouse loaded under the earlier version gets
+        # them as nullable columns (the loader inserts by column name, so their position does not matter).
+        present = set(_columns(con, contract.qualified_table.split(".")[-1].strip('"')))
+        for field in contract.fields:
+            if field.name not in present:
+                con.execute(f'ALTER TABLE {contract.qualified_table} ADD COLUMN "{field.name}" {field.physical_type}')

@@ -219,6 +219,11 @@ RULE_QUERIES = {
     # Booked to the platform (seed 000 (七)).
     "overtime_no_stop_dispatch": "SELECT platform_uscc, worker_key, CAST(service_date AS VARCHAR) "
     "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
+    # 2026-11-21 and 11-22 are rest days (a weekend): full-time employees' work there needs 200% (劳动法 Art.44 (二)).
+    # No statutory holiday falls in the nights, so holiday_work_without_premium is recovered in test_labour_rules'
+    # hand-built cases instead.
+    "rest_day_work_without_premium": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    "FROM intermediate.int_hrss__holiday_work_without_premium WHERE violation_kind = 'rest_day_work_without_premium'",
 } | {
     kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "
     f"WHERE violation_kind = '{kind}'"
