@@ -28,15 +28,10 @@ from functools import cache
 
 from core.contracts import default_contracts
 from devstack.synthetic.cases import CASE_LOOKBACK_DAYS, EVENT_TOPIC, FIRST_ACT_DAYS, Case, cases_opened
-from devstack.synthetic.dates import is_statutory_holiday, is_workday, iso, stamp, working_day_on_or_after
+from devstack.synthetic.dates import is_rest_day, is_statutory_holiday, is_workday, iso, stamp, working_day_on_or_after
 from devstack.synthetic.orders import Order, OrderState, cents, orders_issued
 from devstack.synthetic.violations import Rates, Violation, chance, injected
 from devstack.synthetic.world import Engagement, Enterprise, Record, World
-
-try:  # H1's statutory calendar (国务院令第795号): rest days and statutory holidays told apart
-    from devstack.synthetic.dates import is_rest_day as _is_rest_day
-except ImportError:  # until it lands: a day off that is not a statutory holiday
-    _is_rest_day = None  # type: ignore[assignment]
 
 # Clean data stays well inside every limit the rules check.
 CLEAN_MAX_ONLINE_MINUTES = 480  # 8 h: 国务院职工工作时间规定
@@ -56,13 +51,6 @@ COMPLAINT_LOOKBACK_DAYS = 7
 ORDER_LOOKBACK_DAYS = 25
 ORDER_TOPIC = "hrss.inspection_order.v1"
 ROSTER_TOPIC = "hrss.unpaid_worker_roster.v1"
-
-
-def is_rest_day(day: dt.date) -> bool:
-    """Not a working day and not a statutory holiday (weekends, the other days off of a holiday block)."""
-    if _is_rest_day is not None:
-        return bool(_is_rest_day(day))
-    return not is_workday(day) and not is_statutory_holiday(day)
 
 
 def full_time(e: Engagement) -> bool:
@@ -388,7 +376,7 @@ def service_time(ctx: DayContext, out: DayOutput) -> None:
     dispatch never stopped), holiday_work_without_premium (a labour contract paid 200% on a statutory holiday)
     and rest_day_work_without_premium (a full-time labour contract paid 150% on a rest day, no time off)."""
     holiday = is_statutory_holiday(ctx.day)
-    rest_day = not holiday and is_rest_day(ctx.day)
+    rest_day = is_rest_day(ctx.day)  # exclusive of statutory holidays (ref_calendar.day_type)
     for e in ctx.world.engagements:
         if e.onboarding > ctx.day or chance(ctx.seed, "works", e.key, ctx.day) >= 0.85:
             continue
