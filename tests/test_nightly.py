@@ -36,6 +36,7 @@ STAGING = {
     "hrss.wage_payment.v1": "stg_hrss__wage_payments",
     "hrss.service_time.v1": "stg_hrss__service_time",
     "hrss.complaint_event.v1": "stg_hrss__complaint_events",
+    "hrss.complaint_event.v2": "stg_hrss__complaint_events",  # one staging model reads both versions
     "court.case.v1": "stg_court__cases",
     "hrss.inspection_order.v1": "stg_hrss__inspection_orders",
     "hrss.blacklist_case_event.v1": "stg_hrss__blacklist_case_events",
@@ -92,7 +93,10 @@ def warehouse_counts(path) -> dict[str, tuple[int, int]]:
         return {
             topic: (
                 con.execute(f"SELECT count(*) FROM {c.qualified_table}").fetchone()[0],
-                con.execute(f"SELECT count(*) FROM staging.{STAGING[topic]}").fetchone()[0],
+                # the staged rows of this topic (stg_hrss__complaint_events reads two)
+                con.execute(f"SELECT count(*) FROM staging.{STAGING[topic]} WHERE kafka_topic = ?", [topic]).fetchone()[
+                    0
+                ],
             )
             for topic, c in default_contracts().items()
         } | {"quarantine": (con.execute("SELECT count(*) FROM raw._quarantine").fetchone()[0], 0)}

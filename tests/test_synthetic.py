@@ -19,7 +19,14 @@ from stdnum.cn import ric, uscc
 from core.config import DBT_PROJECT_DIR
 from core.contracts import Contract, default_contracts
 from devstack.synthetic.cases import CASE_LOOKBACK_DAYS
-from devstack.synthetic.feeds import CLEAN_MAX_ONLINE_MINUTES, DayOutput, generate_day, payday
+from devstack.synthetic.feeds import (
+    CLEAN_MAX_ONLINE_MINUTES,
+    DayContext,
+    DayOutput,
+    complaint_events,
+    generate_day,
+    payday,
+)
 from devstack.synthetic.malformed import RECORD_KINDS
 from devstack.synthetic.manifest import Manifest
 from devstack.synthetic.orders import load_thresholds
@@ -33,6 +40,7 @@ pytestmark = pytest.mark.unit
 DAY = dt.date(2026, 11, 16)  # the day after the November payday: wage payments are published
 RATES = Rates(violation=0.05, malformed=0.01)
 ORDERS, ROSTER, EVENTS = "hrss.inspection_order.v1", "hrss.unpaid_worker_roster.v1", "hrss.blacklist_case_event.v1"
+COMPLAINTS = ("hrss.complaint_event.v1", "hrss.complaint_event.v2")  # v1: the union's, not yet migrated
 # Long enough for cases to go from their deadline to an early removal (six months after a payment); a small
 # world, whose feeds cost little (it has as many orders a day as a large one).
 WINDOW = (dt.date(2026, 1, 5), dt.date(2026, 11, 30))
@@ -161,7 +169,7 @@ def test_same_seed_same_records_and_a_day_does_not_depend_on_its_window(world, d
     again = generate_day(build_world(seed=11, workers=600), DAY, DAY, RATES)
     assert again.records == day.records and again.violations == day.violations
     inside_month = generate_day(world, DAY, DAY - dt.timedelta(days=10), RATES)  # not a snapshot day there
-    for topic in ("hrss.service_time.v1", "hrss.complaint_event.v1", "court.case.v1", ORDERS, ROSTER, EVENTS):
+    for topic in ("hrss.service_time.v1", *COMPLAINTS, "court.case.v1", ORDERS, ROSTER, EVENTS):
         # A snapshot day restates the orders (and rosters) of cases with acts this month; nothing else differs.
         dated = [r for r in day.records.get(topic, []) if ":restated:" not in str(r.get("record_id"))]
         assert inside_month.records.get(topic, []) == dated, topic
@@ -266,14 +274,47 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day)
         assert (line["injury_cover"] == "none") == (key in no_cover)
 
 
-def test_late_complaint_handling_is_injected_and_observable_after_its_deadline(world):
-    manifest = Manifest.start(seed=11, workers=600, start=DAY, end=DAY, rates=RATES, mode="auto")
-    for offset in range(20):
-        manifest.add_violations(
-            generate_day(world, DAY + dt.timedelta(days=offset), DAY, Rates(violation=0.2)).violations
-        )
-    late = [v for v in manifest.violations.values() if v.kind == "late_complaint_handling"]
-    assert late and all(v.observable_from > DAY for v in late)
+# 高人社发〔2022〕5号 (seed 004) (五): 当日受理、次日对接、3日反馈, calendar days after receipt, for wage-arrears leads
+# (欠薪线索) in Gaoqing; a deadline on a day off moves to the next working day (民法典 Art.203). No other
+# jurisdiction sets limits, and assigned and handled have none.
+GAOQING_LIMITS = {"accepted": 0, "connected": 1, "feedback": 3}
+LATE_START = dt.date(2026, 9, 20)  # through the National Day block, whose deadlines move to 10-09
+
+
+def test_late_complaint_handling_is_exactly_the_leads_with_a_step_done_after_its_deadline(calendar):
+    """Every step of every complaint (both topics) against Gaoqing's limits on the official calendar: the
+    manifest's late_complaint_handling are exactly the Gaoqing wage-arrears leads with a step done after
+    its deadline, observable the day after that deadline; every other complaint is handled in time."""
+    world = build_world(seed=11, workers=8000)  # 20 complaints a day: a few Gaoqing wage-arrears leads
+    jurisdiction = {r.code: r.jurisdiction for r in load_regions()}
+    events: dict[str, list[dict]] = defaultdict(list)
+    late = {}
+    for offset in range(40):
+        output = DayOutput()
+        complaint_events(DayContext(world, LATE_START + dt.timedelta(days=offset), Rates(0.5)), output, LATE_START)
+        for topic in COMPLAINTS:
+            for record in output.records.get(topic, []):
+                events[record["complaint_id"]].append(dict(record, topic=topic))
+        late |= {v.business_key: v for v in output.violations if v.kind == "late_complaint_handling"}
+    work = set(calendar)
+    leads, expected = set(), {}
+    for complaint_id, steps in events.items():
+        received = dt.datetime.strptime(complaint_id[1:9], "%Y%m%d").date()  # C<yyyymmdd><n>
+        if not LATE_START <= received <= LATE_START + dt.timedelta(days=25):  # only some of its steps generated
+            late.pop(complaint_id, None)
+            continue
+        done = {e["event_type"]: dt.datetime.fromisoformat(e["event_at"]).date() for e in steps}
+        assert set(done) == set(default_contracts()[steps[0]["topic"]].field("event_type").enum or ()), complaint_id
+        if steps[0]["category"] != "wage_arrears" or jurisdiction[steps[0]["region_code"]] != "gaoqing":
+            continue
+        leads.add(complaint_id)
+        for step, days in GAOQING_LIMITS.items():
+            deadline = received if days == 0 else min(d for d in work if d >= received + dt.timedelta(days=days))
+            if done[step] > deadline:
+                expected.setdefault(complaint_id, deadline + dt.timedelta(days=1))
+    assert expected and leads - set(expected), "late and timely Gaoqing leads"
+    assert {k: v.observable_from for k, v in late.items()} == expected
+    assert all(v.jurisdiction == "gaoqing" for v in late.values())
 
 
 def test_malformed_messages_are_extra_and_listed_in_the_manifest(world, day):
@@ -309,12 +350,12 @@ def test_every_message_is_signed_by_the_agency_its_envelope_names_and_its_contra
                 envelope = json.loads(value)
                 assert envelope["source_agency"] == signer
                 for record in envelope.get("records", []):
-                    if topic == "hrss.complaint_event.v1" and "channel" in record:
+                    if topic in COMPLAINTS and "channel" in record:
                         assert (record["channel"] == "union") == (signer == "unions")
                     if topic == "samr.penalty.v1" and "authority" in record:
                         assert record["authority"] == signer
             senders.setdefault(topic, set()).add(signer)
-    assert senders["hrss.complaint_event.v1"] == {"hrss", "unions"}
+    assert senders["hrss.complaint_event.v1"] == {"unions"} and senders["hrss.complaint_event.v2"] == {"hrss"}
     assert senders[EVENTS] == senders[ROSTER] == senders[ORDERS] == {"hrss"}
 
 

@@ -28,6 +28,7 @@ topic court.case.v1
 topic emergency.safety_incident.v1
 topic hrss.blacklist_case_event.v1
 topic hrss.complaint_event.v1
+topic hrss.complaint_event.v2
 topic hrss.employment_ledger.v1
 topic hrss.inspection_order.v1
 topic hrss.service_time.v1
@@ -52,14 +53,14 @@ scram_user unions GIGSHIELD_KAFKA_PASSWORD_UNIONS
 # ACLs (whatever is not allowed here is denied).
 allow court --operation Describe --operation Write --topic court.case.v1
 allow emergency --operation Describe --operation Write --topic emergency.safety_incident.v1 --topic samr.penalty.v1
-allow gigshield-loader --operation Describe --operation Read --topic court.case.v1 --topic emergency.safety_incident.v1 --topic hrss.blacklist_case_event.v1 --topic hrss.complaint_event.v1 --topic hrss.employment_ledger.v1 --topic hrss.inspection_order.v1 --topic hrss.service_time.v1 --topic hrss.unpaid_worker_roster.v1 --topic hrss.wage_payment.v1 --topic nhsa.medical_enrolment.v1 --topic samr.enterprise.v1 --topic samr.penalty.v1 --topic transport.licence.v1
+allow gigshield-loader --operation Describe --operation Read --topic court.case.v1 --topic emergency.safety_incident.v1 --topic hrss.blacklist_case_event.v1 --topic hrss.complaint_event.v1 --topic hrss.complaint_event.v2 --topic hrss.employment_ledger.v1 --topic hrss.inspection_order.v1 --topic hrss.service_time.v1 --topic hrss.unpaid_worker_roster.v1 --topic hrss.wage_payment.v1 --topic nhsa.medical_enrolment.v1 --topic samr.enterprise.v1 --topic samr.penalty.v1 --topic transport.licence.v1
 allow gigshield-loader --operation Describe --operation Write --topic gigshield.inspectorate_alert.v1
 allow hrss --operation Describe --operation Read --topic gigshield.inspectorate_alert.v1
-allow hrss --operation Describe --operation Write --topic hrss.blacklist_case_event.v1 --topic hrss.complaint_event.v1 --topic hrss.employment_ledger.v1 --topic hrss.inspection_order.v1 --topic hrss.service_time.v1 --topic hrss.unpaid_worker_roster.v1 --topic hrss.wage_payment.v1 --topic samr.penalty.v1
+allow hrss --operation Describe --operation Write --topic hrss.blacklist_case_event.v1 --topic hrss.complaint_event.v1 --topic hrss.complaint_event.v2 --topic hrss.employment_ledger.v1 --topic hrss.inspection_order.v1 --topic hrss.service_time.v1 --topic hrss.unpaid_worker_roster.v1 --topic hrss.wage_payment.v1 --topic samr.penalty.v1
 allow hrss --operation Read --resource-pattern-type prefixed --group hrss.
 allow nhsa --operation Describe --operation Write --topic nhsa.medical_enrolment.v1 --topic samr.penalty.v1
 allow samr --operation Describe --operation Write --topic samr.enterprise.v1 --topic samr.penalty.v1
 allow transport --operation Describe --operation Write --topic samr.penalty.v1 --topic transport.licence.v1
-allow unions --operation Describe --operation Write --topic hrss.complaint_event.v1
+allow unions --operation Describe --operation Write --topic hrss.complaint_event.v1 --topic hrss.complaint_event.v2
 
 echo "kafka-init: topics, users and ACLs are in place"

@@ -2,12 +2,13 @@
 
 Scheduling (all times Beijing):
 - daily: hrss.service_time (every active engagement, ~85% of days worked), complaint events of
-  complaints received in the last 7 days, inspection-order updates of orders issued in the last
-  25 days with each order's list of workers owed (hrss.unpaid_worker_roster, stated with the order
-  when it is issued and again when its deadline's outcome is known), the acts of the 人社 department
-  on the blacklist cases those orders opened, dated that day (hrss.blacklist_case_event, with the
-  order's statement when it is paid in full after its deadline; devstack.synthetic.cases),
-  court-case updates, administrative penalties, safety incidents;
+  complaints received in the last 14 days (hrss.complaint_event.v2; v1 from the union, not yet
+  migrated), inspection-order updates of orders issued in the last 25 days with each order's list of
+  workers owed (hrss.unpaid_worker_roster, stated with the order when it is issued and again when
+  its deadline's outcome is known), the acts of the 人社 department on the blacklist cases those
+  orders opened, dated that day (hrss.blacklist_case_event, with the order's statement when it is
+  paid in full after its deadline; devstack.synthetic.cases), court-case updates, administrative
+  penalties, safety incidents;
 - snapshot days (the first day of a window and the 1st of each month): the SAMR registry,
   transport licences, medical-insurance spells and the platforms' employment ledger for the
   previous month, and a restatement of every order (and its roster) whose case has acts in the rest
@@ -25,13 +26,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 from core.contracts import default_contracts
 from devstack.synthetic.cases import CASE_LOOKBACK_DAYS, EVENT_TOPIC, FIRST_ACT_DAYS, Case, cases_opened
 from devstack.synthetic.dates import is_rest_day, is_statutory_holiday, is_workday, iso, stamp, working_day_on_or_after
 from devstack.synthetic.orders import Order, OrderState, cents, orders_issued
 from devstack.synthetic.violations import Rates, Violation, chance, injected
-from devstack.synthetic.world import Engagement, Enterprise, Record, World
+from devstack.synthetic.world import Engagement, Enterprise, Record, World, read_seed
 
 # Clean data stays well inside every limit the rules check.
 CLEAN_MAX_ONLINE_MINUTES = 480  # 8 h: 国务院职工工作时间规定
@@ -45,9 +47,11 @@ HOLIDAY_PREMIUM_SHORT = 1.0  # an injected holiday_work_without_premium: 200%
 FULL_TIME_MONTHLY_HOURS = 174.0  # 21.75 days x 8 h (人社部发〔2025〕2号 pay divisor)
 BELOW_MINIMUM_FACTOR = 0.8
 # Feeds whose contracts gained optional fields (issue 14): a record carries exactly its contract's fields.
-SHAPED = {"hrss.service_time.v1", "hrss.wage_payment.v1", "hrss.complaint_event.v1"}
+SHAPED = {"hrss.service_time.v1", "hrss.wage_payment.v1", "hrss.complaint_event.v1", "hrss.complaint_event.v2"}
 PART_TIME_EPOCH = dt.date(2023, 12, 25)  # a Monday: the part-time fortnights count from it
-COMPLAINT_LOOKBACK_DAYS = 7
+# Long enough for every step of a complaint, a late one included after a deadline moved past a holiday block
+# (民法典 Art.203: 3 days + the 8 days off of National Day + 1).
+COMPLAINT_LOOKBACK_DAYS = 14
 ORDER_LOOKBACK_DAYS = 25
 ORDER_TOPIC = "hrss.inspection_order.v1"
 ROSTER_TOPIC = "hrss.unpaid_worker_roster.v1"
@@ -434,17 +438,58 @@ def service_time(ctx: DayContext, out: DayOutput) -> None:
             out.violations.append(ctx.violation("rest_day_work_without_premium", e, e.employer, iso(ctx.day), ctx.day))
 
 
+COMPLAINT_TOPIC = "hrss.complaint_event.v2"
+# The 总工会 has not migrated yet: complaints received through the union are still sent on v1, which has no
+# assigned or handled events (both versions are read, stg_hrss__complaint_events).
+LEGACY_COMPLAINT_TOPIC = "hrss.complaint_event.v1"
+# A lead's lifecycle (hrss.complaint_event.v2), in order: (step, days after receipt, hour).
 COMPLAINT_STEPS = (
     ("received", 0, 9),
     ("accepted", 0, 14),
+    ("assigned", 0, 16),
     ("connected", 1, 10),
+    ("handled", 2, 11),
     ("feedback", 2, 15),
     ("closed", 4, 11),
 )
-LATE_STEPS = {"accepted": (1, 10), "connected": (2, 10), "feedback": (5, 15)}  # breaches of 当日/次日/3日
+CONCLUDED_STEPS = {"handled", "feedback", "closed"}  # the events that carry the handling conclusion (处理结论)
+# The policy parameter of each step's time limit, as int_hrss__complaint_lead_steps reads them.
+STEP_LIMITS = {
+    "accepted": "complaint_accept_days",
+    "assigned": "complaint_assign_days",
+    "connected": "complaint_connect_days",
+    "handled": "complaint_handle_days",
+    "feedback": "complaint_feedback_days",
+}
+
+
+@cache
+def complaint_limits(jurisdiction: str, received: dt.date) -> dict[str, int]:
+    """The steps with a time limit (calendar days after receipt) in force on the day of receipt: the rows of
+    ref_policy_parameters, the jurisdiction's before the national ones (macro policy_parameter)."""
+    step_of = {parameter: step for step, parameter in STEP_LIMITS.items()}
+    rows = sorted(
+        (r for r in read_seed("ref_policy_parameters") if r["parameter"] in step_of),
+        key=lambda r: r["jurisdiction"] != "national",
+    )
+    return {
+        step_of[r["parameter"]]: int(r["value"])
+        for r in rows
+        if r["jurisdiction"] in (jurisdiction, "national")
+        and dt.date.fromisoformat(r["valid_from"]) <= received
+        and (not r["valid_to"] or received <= dt.date.fromisoformat(r["valid_to"]))
+    }
+
+
+def step_deadline(received: dt.date, days: int) -> dt.date:
+    """Receipt + n calendar days, moved to the next working day (民法典 Art.203); n = 0 is the day itself."""
+    return received if days == 0 else working_day_on_or_after(received + dt.timedelta(days=days))
 
 
 def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> None:
+    """Leads are handled on time; an injected late_complaint_handling is one step of a wage-arrears lead (欠薪线索,
+    the only category with time limits, 高人社发〔2022〕5号 (五)) done the day after its deadline, where the
+    jurisdiction sets one, and every later step no earlier."""
     engagements = ctx.world.engagements
     for back in range(COMPLAINT_LOOKBACK_DAYS):
         received = ctx.day - dt.timedelta(days=back)
@@ -452,34 +497,41 @@ def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> 
         for i in range(max(2, len(engagements) // 400)):
             e = engagements[rng.randrange(len(engagements))]
             complaint_id = f"C{received:%Y%m%d}{i:05d}"
-            channel = rng.choice(("hotline_12333", "union", "online", "letters_visits"))
+            # The first complaint of a day comes through the union: both versions of the feed carry events every night.
+            channel = "union" if i == 0 else rng.choice(("hotline_12333", "union", "online", "letters_visits"))
+            topic = LEGACY_COMPLAINT_TOPIC if channel == "union" else COMPLAINT_TOPIC
             category = rng.choice(("wage_arrears", "deposit", "working_time", "social_insurance", "injury", "other"))
             amount = round(rng.uniform(500, 20000), 2) if category == "wage_arrears" else None
-            late_step = (
-                rng.choice(tuple(LATE_STEPS))
-                if injected(ctx.seed, ctx.rates, "late_complaint_handling", complaint_id)
-                else None
-            )
-            steps = {step: (days, hour) for step, days, hour in COMPLAINT_STEPS}
-            if late_step:
-                steps[late_step] = LATE_STEPS[late_step]
-                steps["closed"] = (max(steps["closed"][0], steps[late_step][0] + 1), 11)
+            event_types = default_contracts()[topic].field("event_type").enum or ()
+            steps = {step: (days, hour) for step, days, hour in COMPLAINT_STEPS if step in event_types}
+            limits = {
+                step: days
+                for step, days in complaint_limits(e.region.jurisdiction, received).items()
+                if step in steps and category == "wage_arrears"
+            }
+            if limits and injected(ctx.seed, ctx.rates, "late_complaint_handling", complaint_id):
+                late_step = rng.choice(sorted(limits))
+                overdue = (step_deadline(received, limits[late_step]) - received).days + 1
+                steps[late_step] = (overdue, 10)
+                for before, after in pairwise(list(steps)):
+                    steps[after] = max(steps[after], steps[before])
                 if back == 0 and received >= window_start:
-                    deadline_days = {"accepted": 0, "connected": 1, "feedback": 3}[late_step]
                     out.violations.append(
-                        ctx.violation(
+                        Violation(
                             "late_complaint_handling",
+                            e.employer.uscc,
+                            e.platform.uscc,
                             None,
-                            e.employer,
                             complaint_id,
-                            received + dt.timedelta(days=deadline_days + 1),
+                            e.region.jurisdiction,
+                            received + dt.timedelta(days=overdue),
                         )
                     )
             for step, (days, hour) in steps.items():
                 if received + dt.timedelta(days=days) != ctx.day:
                     continue
                 out.add(
-                    "hrss.complaint_event.v1",
+                    topic,
                     {
                         "event_id": f"{complaint_id}:{step}",
                         "complaint_id": complaint_id,
@@ -494,6 +546,7 @@ def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> 
                         "amount_claimed": amount,
                         "workers_involved": 1,
                         "handling_unit": f"{e.region.name}劳动保障监察大队",
+                        "conclusion": "已处理" if step in CONCLUDED_STEPS else None,
                     },
                 )
 

@@ -65,7 +65,7 @@ def envelope(contract: Contract, day: dt.date, agency: str | None = None) -> dic
 def publisher(contract: Contract, record: Record) -> str:
     """The agency that sends a record: the contract's own, but for complaints the union receives
     and penalties other agencies impose."""
-    if contract.topic == "hrss.complaint_event.v1" and record.get("channel") == "union":
+    if contract.topic.startswith("hrss.complaint_event.") and record.get("channel") == "union":
         return "unions"
     if contract.topic == "samr.penalty.v1":
         return str(record["authority"])

@@ -1,16 +1,22 @@
 -- Every handling step of every wage-arrears lead (欠薪线索) with its deadline: the GOVERNMENT's duty
--- (the labour department's), not the enterprise complained about. 高人社发〔2022〕5号 (seed 004) (五):
--- 当日受理、次日对接、3日反馈 applies to wage-arrears leads only, so only category 'wage_arrears' gets steps;
--- a complaint of any other category has no deadline here. The limits are the jurisdiction's policy rows
--- (ref_policy_parameters complaint_accept_days / complaint_connect_days / complaint_feedback_days, calendar
--- days, in force on the day of receipt); a jurisdiction without them has no deadline (deadline null).
+-- (the labour department's), not the enterprise complained about. The lifecycle is received → accepted (受理) →
+-- assigned (分派 to a handling unit) → connected (对接) → handled (办结, with the conclusion) → feedback (反馈) →
+-- closed; assigned and handled come from hrss.complaint_event.v2 only (a v1 lead never has them: no deadline
+-- and pending, unless a jurisdiction sets one). 高人社发〔2022〕5号 (seed 004) (五): 当日受理、次日对接、3日反馈
+-- applies to wage-arrears leads only, so only category 'wage_arrears' gets steps; a complaint of any other
+-- category has no deadline here. The limits are the jurisdiction's policy rows (ref_policy_parameters
+-- complaint_accept_days / complaint_assign_days / complaint_connect_days / complaint_handle_days /
+-- complaint_feedback_days, calendar days, in force on the day of receipt); a jurisdiction without a row has no
+-- deadline for that step (deadline null). Gaoqing sets accept, connect and feedback only; no row sets assign or
+-- handle: 劳动保障监察条例 Art.17's 60 working days run from the filing of a case (立案), extended by 30 working
+-- days for complex ones, which this feed does not carry, so it is not expressed as a calendar-day limit from receipt.
 -- Deadline = receipt date + n calendar days, moved to the next working day when it ends on a rest day or
 -- holiday (民法典 Art.203, macro add_calendar_days); n = 0 (当日受理) is the day of receipt itself.
--- A step is late when it was done after its deadline, or is still not done by the as-of date after the
--- deadline passed; days_late counts calendar days past the deadline to the day done (or the as-of date).
--- The lifecycle's 'handled' (办结) step has no event type in hrss.complaint_event.v1 (adding one widens the
--- enum: a v2 topic); 'closed' and the handling conclusion (contract 1.1.0) are carried on every step.
-{% set steps = {'accepted': 'complaint_accept_days', 'connected': 'complaint_connect_days',
+-- A step is late when it was done after its deadline ('done_late', reported after it was done), or is still
+-- not done by the as-of date after the deadline passed ('overdue'); days_late counts calendar days past the
+-- deadline to the day done (or the as-of date). 'closed' and the handling conclusion are carried on every step.
+{% set steps = {'accepted': 'complaint_accept_days', 'assigned': 'complaint_assign_days',
+                'connected': 'complaint_connect_days', 'handled': 'complaint_handle_days',
                 'feedback': 'complaint_feedback_days'} %}
 
 with leads as (
@@ -28,7 +34,7 @@ with leads as (
         arg_max(c.conclusion, c.event_at) filter (where c.conclusion is not null) as conclusion,
         arg_min(c.message_id, c.event_at) filter (where c.event_type = 'received') as evidence_message_id,
         arg_min(c.record_index, c.event_at) filter (where c.event_type = 'received') as evidence_record_index,
-        any_value(c.kafka_topic) as evidence_topic
+        arg_min(c.kafka_topic, c.event_at) filter (where c.event_type = 'received') as evidence_topic
     from {{ ref('stg_hrss__complaint_events') }} c
     group by c.complaint_id
     -- wage-arrears leads only (高人社发〔2022〕5号 (五) 欠薪线索)
@@ -61,12 +67,9 @@ steps as (
 deadlines as (
     select
         s.*,
-        case when s.allowed_days = 0 then s.received_date
-        {%- if add_calendar_days is defined %}
+        case
+            when s.allowed_days = 0 then s.received_date
             else {{ add_calendar_days('s.received_date', 's.allowed_days') }}
-        {%- else %}
-            else s.received_date + s.allowed_days
-        {%- endif %}
         end as deadline,
         {{ beijing_date('s.done_at') }} as done_on
     from steps s
@@ -103,8 +106,9 @@ select
     d.closed_at,
     d.closed_at is not null as is_closed,
     d.conclusion,
-    'gigshield.complaint_lead_steps.v1 (高人社发〔2022〕5号 (五) 欠薪线索 当日受理、次日对接、3日反馈; '
-    || '民法典 Art.203; ref_policy_parameters complaint_*_days)' as rule_version,
+    'gigshield.complaint_lead_steps.v2 (高人社发〔2022〕5号 (五) 欠薪线索 当日受理、次日对接、3日反馈; '
+    || '民法典 Art.203; ref_policy_parameters complaint_*_days; assigned, handled from hrss.complaint_event.v2)'
+    as rule_version,
     d.evidence_topic,
     d.evidence_message_id,
     d.evidence_record_index

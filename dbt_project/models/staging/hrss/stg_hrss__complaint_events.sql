@@ -1,5 +1,9 @@
--- Complaint handling events (received, accepted, connected, feedback, closed) from 12333, unions and online channels;
--- conclusion (处理结论, contract 1.1.0) on feedback/closed events, null from 1.0.0 producers.
+-- Complaint handling events from 12333, unions and online channels, renamed and cast. Two versions of one feed:
+-- hrss.complaint_event.v2 (raw.hrss__complaint_event_v2: received, accepted, assigned, connected, handled, feedback,
+-- closed) and hrss.complaint_event.v1 (raw.hrss__complaint_event: no assigned or handled events), still read while
+-- its producers migrate. Both carry the same fields, so this model is their union (kafka_topic and contract_version
+-- tell them apart); conclusion (处理结论) is null from v1 1.0.0 producers.
+{%- for table in ['hrss__complaint_event', 'hrss__complaint_event_v2'] %}
 select
     event_id,
     complaint_id,
@@ -16,4 +20,6 @@ select
     handling_unit,
     conclusion,
     {{ kafka_evidence() }}
-from {{ released_rows('hrss__complaint_event') }}
+from {{ released_rows(table) }}
+{{ "union all" if not loop.last }}
+{%- endfor %}
