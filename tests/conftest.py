@@ -34,6 +34,7 @@ SLOWEST_FIRST = (
     "test_alerts",
     "test_blacklist_cases",  # two nights of hand-built cases
     "test_blacklist_synthetic",  # a synthetic window's cases against the manifest
+    "test_labour_synthetic",  # a synthetic National Day window's labour violations against the manifest (~2 min)
     "test_share_extracts",
     "test_inspector_page",  # after test_snapshots has built the built night: no wait for its lock
     "test_loader",

@@ -35,6 +35,7 @@ from devstack.synthetic.feeds import generate_day
 from devstack.synthetic.violations import Rates
 from devstack.synthetic.world import build_world
 from ingestion.loader import ingest
+from ingestion.pseudonyms import pseudonym, pseudonym_key
 from ingestion.raw_tables import ensure_raw_tables
 from transform import dbt_runner
 
@@ -369,7 +370,7 @@ LIAONING_REGION = "210102"  # 和平区, 沈阳市: Liaoning thresholds ¥10,000
 # and test_snapshots checks the snapshot holds every relation of this night but raw's).
 MODELS = (
     "+fct_enterprise_credit +fct_blacklist_work_queue +fct_blacklist_listed_persons +fct_wage_payments "
-    "+int_hrss__complaint_lead_steps +dim_platform_partners +fct_inspectorate_alerts"
+    "+fct_inspectorate_performance +dim_platform_partners +fct_inspectorate_alerts"
 )
 
 
@@ -435,3 +436,51 @@ def stand_in_dbt_docs(settings: object, day: object, out: Path) -> Path:
     whose subject is not the docs; test_snapshots' rerun and pseudonym-key tests render the real ones."""
     out.write_text("<html><body>dbt docs: not rendered for this test</body></html>", encoding="utf-8")
     return out
+
+
+# --- the synthetic manifest against the rule models --------------------------------------------
+# Precision and recall 1.0 per injected violation kind (tests/test_nightly.py, tests/test_labour_synthetic.py):
+# what the generator injected (the manifest's violations) against what the rule models flag, in the manifest's
+# key shape (employer, worker pseudonym, business key).
+
+RULE_QUERIES = {
+    # The wage key is (payer, worker, period_start).
+    "wage_arrears": "SELECT payer_uscc, worker_key, CAST(period_start AS VARCHAR) "
+    "FROM intermediate.int_hrss__wage_arrears",
+    "below_minimum_wage": "SELECT payer_uscc, worker_key, CAST(period_start AS VARCHAR) "
+    "FROM intermediate.int_hrss__minimum_wage_shortfalls",
+    # Booked to the platform (seed 000 (七)).
+    "overtime_no_stop_dispatch": "SELECT platform_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    "FROM intermediate.int_hrss__overtime_without_stop_dispatch",
+    # The pilot platform's duty to insure every order (人社部发〔2025〕24号 每单必保), booked to it.
+    "occupational_injury_orders_uncovered": "SELECT platform_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    "FROM intermediate.int_hrss__uncovered_pilot_orders",
+    # Statutory-holiday work under 300% (劳动法 Art.44 (三)); rest-day work of a full-time employee under 200% without
+    # time off in lieu (劳动法 Art.44 (二)); the day types are the official calendar's (国务院令第795号).
+    "holiday_work_without_premium": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    "FROM intermediate.int_hrss__holiday_work_without_premium WHERE violation_kind = 'holiday_work_without_premium'",
+    "rest_day_work_without_premium": "SELECT employer_uscc, worker_key, CAST(service_date AS VARCHAR) "
+    "FROM intermediate.int_hrss__holiday_work_without_premium WHERE violation_kind = 'rest_day_work_without_premium'",
+} | {
+    kind: "SELECT employer_uscc, worker_key, 'engagement' FROM intermediate.int_hrss__engagement_violations "
+    f"WHERE violation_kind = '{kind}'"
+    for kind in ("deposit_taken", "late_social_insurance", "late_injury_insurance", "missing_injury_cover")
+}
+
+
+def recovered_violations(warehouse: Path) -> dict[str, set[tuple[str, str, str]]]:
+    """What the rule models flag, per injected violation kind (RULE_QUERIES), in the manifest's key shape. A
+    connection of the default configuration: the process may hold one already (dbt's, after an in-process build)."""
+    with duckdb.connect(str(warehouse)) as con:
+        return {kind: set(con.execute(sql).fetchall()) for kind, sql in RULE_QUERIES.items()}
+
+
+def injected_violations(manifest: dict[str, Any], kind: str, by: str) -> set[tuple[str, str, str]]:
+    """(employer, worker pseudonym, business key) of the violations of `kind` the generator injected (a manifest
+    as written to its file), visible to the rules by the data day `by` (ISO)."""
+    key = pseudonym_key()
+    return {
+        (v["employer_uscc"], pseudonym(v["worker_id_number"], key), v["business_key"])
+        for v in manifest["violations"]
+        if v["kind"] == kind and v["observable_from"] <= by
+    }

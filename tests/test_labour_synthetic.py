@@ -1,0 +1,107 @@
+"""The synthetic agencies' labour violations over the 2026 National Day block, recovered by the rule models with
+precision and recall 1.0. Through the real pipeline (broker, loader, GX, dbt): every feed of a two-week window,
+each topic's records in one load, the rule models (tests.support.RULE_QUERIES) built as of the window's last day,
+and per injected kind the manifest's violations visible by then against what the models flag.
+
+The window on the official calendar (dbt_project/seeds/ref_calendar.csv; 全国年节及纪念日放假办法 Art.2,
+国务院令第795号): Mon 09-28..Wed 09-30 working days; Thu 10-01..Sat 10-03 statutory holidays (国庆节, 3 days);
+Sun 10-04..Wed 10-07 rest days (the other days off of the block, 10-06 and 10-07 in lieu of the make-up working days
+Sun 09-20 and Sat 10-10); Thu 10-08..Sat 10-10 working days; Sun 10-11 a rest day. Statutory-holiday work needs 300%
+(劳动法 Art.44 (三)), rest-day work of a full-time employee 200% or time off in lieu (劳动法 Art.44 (二))."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+
+from core.config import Settings
+from core.contracts import default_contracts
+from devstack.synthetic.dates import is_rest_day, is_statutory_holiday
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.manifest import Manifest
+from devstack.synthetic.violations import KINDS, Rates
+from devstack.synthetic.world import build_world
+from tests.support import (
+    RULE_QUERIES,
+    in_reference_order,
+    injected_violations,
+    load_and_validate,
+    night_settings,
+    own_feeds,
+    recovered_violations,
+)
+from transform import dbt_runner
+
+pytestmark = pytest.mark.integration
+
+WINDOW = (dt.date(2026, 9, 28), dt.date(2026, 10, 11))
+END = WINDOW[1].isoformat()
+# Seed 7, 100 workers (32 full-time and 3 part-time labour contracts, 49 "not fully", 20 civil) and a violation rate
+# of 0.1: every kind is injected in the window, the three of the block several times (7 holiday, 11 rest-day,
+# 79 overtime days with seed 7), where the default 0.02 on so few workers leaves the three statutory days with
+# none. 100 workers keep generation under a second and the loads small.
+SEED, WORKERS, RATES = 7, 100, Rates(violation=0.1, malformed=0)
+# The kinds the National Day block is here for: each must be injected at least once (not a vacuous 1.0).
+BLOCK_KINDS = ("holiday_work_without_premium", "rest_day_work_without_premium", "overtime_no_stop_dispatch")
+# Injected kinds no rule model flags against an enterprise: a complaint step done late is the inspectorate's breach
+# (高人社发〔2022〕5号 (五)), reported in marts.fct_inspectorate_performance, not an enterprise's violation.
+NOT_ENTERPRISE_VIOLATIONS = {"late_complaint_handling"}
+# The rule models RULE_QUERIES reads, with everything upstream (seeds included).
+RULE_MODELS = " ".join(
+    sorted({"+" + model for sql in RULE_QUERIES.values() for model in re.findall(r"intermediate\.(\w+)", sql)})
+)
+
+
+@pytest.fixture(scope="module")
+def night(broker, tmp_path_factory) -> tuple[dict[str, Any], dict[str, set[tuple[str, str, str]]]]:
+    """The window loaded and the rule models built as of its last day: (the manifest as written to its file,
+    what the rule models flag per kind)."""
+    start, end = WINDOW
+    world = build_world(seed=SEED, workers=WORKERS)
+    manifest = Manifest.start(seed=SEED, workers=WORKERS, start=start, end=end, rates=RATES, mode="auto")
+    records: dict[str, list[dict[str, Any]]] = {t: [] for t in default_contracts()}
+    for n in range((end - start).days + 1):
+        output = generate_day(world, start + dt.timedelta(days=n), start, RATES)
+        manifest.add_day(output)
+        for topic, day_records in output.records.items():
+            records[topic].extend(day_records)
+    truth = json.loads(json.dumps(manifest.as_json(), ensure_ascii=False))
+
+    data_dir, feeds = tmp_path_factory.mktemp("labour_synthetic"), own_feeds()
+    warehouse, gx = data_dir / "warehouse.duckdb", data_dir / "gx"
+    for topic in in_reference_order(records, feeds):  # the window's records of a topic in one load
+        result = load_and_validate(broker, warehouse, gx, feeds, topic, records[topic], end)
+        assert result.status == "released", (topic, result.failed_batch_expectations)
+        assert result.quarantine_reasons == {}, (topic, result.quarantine_reasons)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings: Settings = night_settings(data_dir, monkeypatch)
+        dbt_runner.build_selection(settings, RULE_MODELS, as_of=end)
+    return truth, recovered_violations(warehouse)
+
+
+def test_the_window_holds_the_national_day_block_on_the_official_calendar():
+    days = [WINDOW[0] + dt.timedelta(days=n) for n in range((WINDOW[1] - WINDOW[0]).days + 1)]
+    assert [d.isoformat() for d in days if is_statutory_holiday(d)] == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    assert [f"{d:%m-%d}" for d in days if is_rest_day(d)] == ["10-04", "10-05", "10-06", "10-07", "10-11"]
+
+
+def test_every_block_kind_is_injected_and_every_injected_kind_has_a_rule_query(night):
+    truth, _ = night
+    visible = {v["kind"] for v in truth["violations"] if v["observable_from"] <= END}
+    assert set(BLOCK_KINDS) <= visible, visible
+    assert visible - NOT_ENTERPRISE_VIOLATIONS <= set(RULE_QUERIES), visible - set(RULE_QUERIES)
+    assert set(RULE_QUERIES) <= set(KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(RULE_QUERIES))
+def test_the_rule_models_flag_exactly_the_injected_violations(night, kind):
+    """Precision and recall 1.0: every violation of the kind visible by the window's end is flagged, and nothing
+    else is (clean records stay clearly compliant)."""
+    truth, recovered = night
+    expected = injected_violations(truth, kind, END)
+    assert recovered[kind] - expected == set(), "flagged, not injected"
+    assert expected - recovered[kind] == set(), "injected, not flagged"
