@@ -2,7 +2,8 @@
 as of Tue 2026-11-24 (every period's payday has passed), each case on enterprises/workers of its own.
 
 Covered: routing a wage-arrears case by the place of employment (劳动保障监察条例 Art.13); a non-wage complaint in
-Gaoqing that breaches no lead deadline (高人社发〔2022〕5号 (五): 当日受理、次日对接、3日反馈 applies to 欠薪线索 only);
+Gaoqing that breaches no lead deadline (高人社发〔2022〕5号 (五): 当日受理、次日对接、3日反馈 applies to 欠薪线索 only)
+and a wage-arrears lead on hrss.complaint_event.v2 whose late step is reported after it was done;
 premiums for a rest day and a statutory holiday of the 2026 National Day block (劳动法 Art.44; 国务院令第795号);
 a 40 h overtime month (劳动法 Art.41); and minimum wages from the history, on normal-time pay, prorated and
 hourly for a half-month part-time period (最低工资规定 Art.12; 劳动合同法 Art.68-72)."""
@@ -93,6 +94,30 @@ def night(broker, tmp_path_factory) -> dict[str, Any]:
         "workers_involved": 1,
         "handling_unit": "高青县劳动保障监察大队",
     }
+    # GAOQING, on v2: a wage-arrears lead received Mon 11-16 09:00, accepted and assigned that day, connected Wed
+    # 11-18 (次日对接: due Tue 11-17, a working day — done late by 1 day), handled and given feedback Thu 11-19 (due
+    # 11-16 + 3 = 11-19: on time), not closed by 11-24.
+    lead_steps = [
+        ("received", "2026-11-16T09:00"),
+        ("accepted", "2026-11-16T14:00"),
+        ("assigned", "2026-11-16T16:00"),
+        ("connected", "2026-11-18T10:00"),
+        ("handled", "2026-11-19T11:00"),
+        ("feedback", "2026-11-19T15:00"),
+    ]
+    lead = [
+        dict(
+            complaint,
+            event_id=f"L-GQ:{step}",
+            complaint_id="L-GQ",
+            event_type=step,
+            event_at=f"{at}:00+08:00",
+            category="wage_arrears",
+            amount_claimed=3000.0,
+            conclusion="已督促支付" if step in ("handled", "feedback") else None,
+        )
+        for step, at in lead_steps
+    ]
     rules_employer = dict(registry[2], region_code=WENZHOU, address="浙江省鹿城区")
     registry[2] = rules_employer
     ids = [r["worker_id_number"] for r in records["hrss.employment_ledger.v1"][1:]]
@@ -197,6 +222,7 @@ def night(broker, tmp_path_factory) -> dict[str, Any]:
         ("hrss.service_time.v1", services),
         ("hrss.wage_payment.v1", wages),
         ("hrss.complaint_event.v1", [complaint]),
+        ("hrss.complaint_event.v2", lead),
     ):
         result = load_and_validate(broker, warehouse, gx, feeds, topic, rows, AS_OF)
         assert result.status == "released" and not result.quarantine_reasons, (topic, result)
@@ -239,6 +265,21 @@ def test_a_non_wage_complaint_in_gaoqing_breaches_nothing(night):
     assert not [s for s in night["steps"] if s["complaint_id"] == "C-GQ" and s["is_late"]]
     assert not [p for p in night["performance"] if p["complaint_id"] == "C-GQ" and p["is_late"]]
     assert not [a for a in night["alerts"] if "C-GQ" in str(a["case_ref"]) and a["severity"] != "info"]
+
+
+def test_a_lead_step_done_late_on_v2_is_reported_and_keeps_the_alert_open(night):
+    steps = {s["step"]: s for s in night["performance"] if s["complaint_id"] == "L-GQ"}
+    assert {k: (str(s["deadline"]), s["step_status"], s["days_late"]) for k, s in steps.items()} == {
+        "accepted": ("2026-11-16", "done_on_time", 0),
+        "assigned": ("None", "done", 0),  # Gaoqing sets no limit for 分派
+        "connected": ("2026-11-17", "done_late", 1),
+        "handled": ("None", "done", 0),  # nor for 办结
+        "feedback": ("2026-11-19", "done_on_time", 0),
+    }
+    assert {s["conclusion"] for s in steps.values()} == {"已督促支付"}
+    (alert,) = [a for a in night["alerts"] if a["case_ref"] == "L-GQ"]
+    assert alert["case_kind"] == "complaint_sla_breach" and alert["region_code"] == GAOQING
+    assert "connected due 2026-11-17 (done late on 2026-11-18)" in alert["summary"]
 
 
 def test_a_rest_day_needs_200_percent_and_a_statutory_holiday_300(night):
