@@ -32,8 +32,9 @@ from core.contracts import Contract, default_contracts
 from devstack.airflow_home import NO_TELEMETRY
 from devstack.synthetic.agency_keys import AGENCIES, sign_as
 from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.manifest import Manifest
 from devstack.synthetic.violations import Rates
-from devstack.synthetic.world import build_world
+from devstack.synthetic.world import Record, build_world
 from ingestion.loader import ingest
 from ingestion.pseudonyms import pseudonym, pseudonym_key
 from ingestion.raw_tables import ensure_raw_tables
@@ -436,6 +437,48 @@ def stand_in_dbt_docs(settings: object, day: object, out: Path) -> Path:
     whose subject is not the docs; test_snapshots' rerun and pseudonym-key tests render the real ones."""
     out.write_text("<html><body>dbt docs: not rendered for this test</body></html>", encoding="utf-8")
     return out
+
+
+# --- a synthetic window through the real pipeline ----------------------------------------------
+
+
+def generate_window(
+    seed: int, workers: int, window: tuple[dt.date, dt.date], rates: Rates, topics: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, list[Record]]]:
+    """Every data day of the window as the agencies generate it for the world (seed, workers): the manifest of
+    its truth, as written to its file, and the window's records of each of `topics`."""
+    start, end = window
+    world = build_world(seed=seed, workers=workers)
+    manifest = Manifest.start(seed=seed, workers=workers, start=start, end=end, rates=rates, mode="auto")
+    records: dict[str, list[Record]] = {t: [] for t in topics}
+    for n in range((end - start).days + 1):
+        output = generate_day(world, start + dt.timedelta(days=n), start, rates)
+        manifest.add_day(output)
+        for topic in records:
+            records[topic].extend(output.records.get(topic, []))
+    return json.loads(json.dumps(manifest.as_json(), ensure_ascii=False)), records
+
+
+def load_window(broker: Any, data_dir: Path, records: dict[str, list[Record]], day: dt.date) -> Path:
+    """A window's records on topics of the caller's own, each topic's in one load (in reference order) validated
+    on `day`: every batch released, every record in raw (none quarantined or held); the feeds without records
+    present, empty. Returns the warehouse."""
+    feeds = own_feeds()
+    warehouse, gx = data_dir / "warehouse.duckdb", data_dir / "gx"
+    for topic in in_reference_order(records, feeds):
+        result = load_and_validate(broker, warehouse, gx, feeds, topic, records[topic], day)
+        assert result.status == "released", (topic, result.failed_batch_expectations)
+        assert result.quarantine_reasons == {}, (topic, result.quarantine_reasons)
+        contract = feeds[topic]
+        with duckdb.connect(str(warehouse)) as con:
+            (loaded,) = con.execute(f"SELECT count(*) FROM {contract.qualified_table}").fetchone() or (0,)
+            lost = con.execute(
+                "SELECT record_index, reason FROM raw._quarantine WHERE topic = ?", [contract.topic]
+            ).fetchall()
+        assert (loaded, lost) == (len(records[topic]), []), topic
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_raw_tables(con, default_contracts().values())
+    return warehouse
 
 
 # --- the synthetic manifest against the rule models --------------------------------------------

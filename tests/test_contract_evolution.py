@@ -27,12 +27,17 @@ def _git(*args: str) -> str:
 
 
 def previous_version(path: Path) -> str | None:
-    """The latest committed text of the file that differs from the one in the working tree."""
+    """The latest committed text of the file that differs from the one in the working tree, under the same
+    contract id: a new topic version (a new id) has no previous version, even where git's rename detection
+    takes it for the old version's file."""
     current = (PROJECT_ROOT / path).read_text(encoding="utf-8")
+    contract_id = yaml.safe_load(current)["id"]
     # --follow: a contract moved to another folder keeps its history (each commit names the path it had then)
     log = _git("log", "--follow", "--name-only", "--format=%H", "--", str(path)).split()
     for commit, then in zip(log[::2], log[1::2], strict=True):
         text = _git("show", f"{commit}:{then}")
+        if yaml.safe_load(text)["id"] != contract_id:
+            return None
         if text != current:
             return text
     return None

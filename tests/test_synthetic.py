@@ -237,13 +237,15 @@ def test_platforms_have_partners_some_shared_and_some_workers_are_on_two_platfor
     assert {e.role for e in world.engagements} >= {"platform_self", "labour_dispatch"}
 
 
-def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day):
+def test_injected_violations_are_in_the_records_and_clean_records_are_clean(world, day):
     found = {v.kind for v in day.violations}
     assert {
         "wage_arrears",
         "below_minimum_wage",
         "overtime_no_stop_dispatch",
         "missing_injury_cover",
+        "late_injury_insurance",
+        "occupational_injury_orders_uncovered",
         "deposit_taken",
         "late_social_insurance",
     } <= found
@@ -272,6 +274,18 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(day)
     for line in day.records["hrss.employment_ledger.v1"]:
         key = (line["employer_uscc"], line["platform_uscc"], line["worker_id_number"])
         assert (line["injury_cover"] == "none") == (key in no_cover)
+    # 每单必保 (人社部发〔2025〕24号): orders are insured only where the pilot binds the platform, all of them but
+    # for an injected day, booked to the platform; no cover is reported elsewhere.
+    uncovered = {
+        (v.employer_uscc, v.worker_id_number, v.business_key)
+        for v in day.violations
+        if v.kind == "occupational_injury_orders_uncovered"
+    }
+    for s in day.records["hrss.service_time.v1"]:
+        insured = s["orders_insured"]
+        short = (s["platform_uscc"], s["worker_id_number"], s["service_date"]) in uncovered
+        assert (insured is not None and insured < s["orders"]) == short
+    assert {p.brand for p in world.platforms} - {None}, "some platforms carry a pilot brand"
 
 
 # 高人社发〔2022〕5号 (seed 004) (五): 当日受理、次日对接、3日反馈, calendar days after receipt, for wage-arrears leads

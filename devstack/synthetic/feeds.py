@@ -194,19 +194,28 @@ def registrations(ctx: DayContext, e: Engagement) -> tuple[dt.date | None, dt.da
     """Pension and injury registration dates and the injury cover of an engagement.
 
     Pension is owed by the employer of a full-time labour contract only (late_social_insurance is injected
-    there); a labour contract, part-time included, is covered by work-injury insurance (工伤保险条例 Art.2),
-    and missing_injury_cover is injected there only; not_fully workers keep their occupational-injury cover."""
+    there); a labour contract, part-time included, is covered by work-injury insurance (工伤保险条例 Art.2):
+    missing_injury_cover or late_injury_insurance (registered 45-90 days after onboarding, 社会保险法 Art.58)
+    are injected there. A "not fully" or civil order-taker has occupational-injury cover where the pilot binds
+    the platform (人社部发〔2021〕110号, 〔2025〕24号; missing_injury_cover is injected there), commercial
+    accident cover elsewhere (no cover is owed there)."""
     pension = None
     if e.relationship == "labour_contract":
         late = full_time(e) and injected(ctx.seed, ctx.rates, "late_social_insurance", e.key)
         delay = 45 + int(chance(ctx.seed, "si-delay", e.key) * 45) if late else int(chance(ctx.seed, "si", e.key) * 25)
         pension = e.onboarding + dt.timedelta(days=delay)
-    cover = {"labour_contract": "work_injury", "not_fully": "occupational_injury_pilot"}.get(
-        e.relationship, "commercial_accident"
-    )
-    if e.relationship == "labour_contract" and injected(ctx.seed, ctx.rates, "missing_injury_cover", e.key):
+        cover = "work_injury"
+    elif e.injury_pilot_binds(ctx.day):
+        cover = "occupational_injury_pilot"
+    else:
+        cover = "commercial_accident"
+    if cover != "commercial_accident" and injected(ctx.seed, ctx.rates, "missing_injury_cover", e.key):
         cover = "none"
-    injury = None if cover == "none" else e.onboarding + dt.timedelta(days=int(chance(ctx.seed, "inj", e.key) * 10))
+    injury_late = cover == "work_injury" and injected(ctx.seed, ctx.rates, "late_injury_insurance", e.key)
+    injury_delay = (
+        45 + int(chance(ctx.seed, "inj-delay", e.key) * 45) if injury_late else int(chance(ctx.seed, "inj", e.key) * 10)
+    )
+    injury = None if cover == "none" else e.onboarding + dt.timedelta(days=injury_delay)
     return pension, injury, cover
 
 
@@ -262,10 +271,15 @@ def employment_ledger(ctx: DayContext, out: DayOutput) -> None:
                 "injury_cover": cover,
                 "deposit_amount": deposit,
                 "report_date": iso(ctx.day),
+                "platform_brand": e.platform.brand,
             },
         )
         for kind, hit in (
             ("missing_injury_cover", cover == "none"),
+            (
+                "late_injury_insurance",
+                cover == "work_injury" and injury is not None and (injury - e.onboarding).days > 30,
+            ),
             ("deposit_taken", deposit > 0),
             ("late_social_insurance", full_time(e) and pension is not None and (pension - e.onboarding).days > 30),
         ):
@@ -404,6 +418,18 @@ def service_time(ctx: DayContext, out: DayOutput) -> None:
         in_lieu = rest_work and not rest_short and chance(ctx.seed, "in-lieu", day_key) < 0.3
         rest_rate = REST_DAY_PREMIUM_SHORT if rest_short else (0.0 if in_lieu else REST_DAY_PREMIUM)
         orders = order_minutes // 18
+        # 每单必保 where the pilot binds the platform (人社部发〔2025〕24号), for order-takers without a labour
+        # contract; elsewhere no occupational-injury cover is reported (null). The rule knows the relationship and
+        # the brand from the ledger, which reports an engagement from the month after onboarding: injected only then.
+        pilot = not labour and e.injury_pilot_binds(ctx.day)
+        in_ledger = e.onboarding < month_start(ctx.day)
+        uncovered = (
+            pilot
+            and in_ledger
+            and orders > 0
+            and injected(ctx.seed, ctx.rates, "occupational_injury_orders_uncovered", day_key)
+        )
+        orders_insured = (orders - 1 - orders // 2 if uncovered else orders) if pilot else None
         out.add(
             "hrss.service_time.v1",
             shaped(
@@ -420,7 +446,7 @@ def service_time(ctx: DayContext, out: DayOutput) -> None:
                     "dispatch_stopped_at_minutes": None,
                     "longest_continuous_minutes": min(online, 120 + int(u * 110)),
                     "orders": orders,
-                    "orders_insured": orders,
+                    "orders_insured": orders_insured,
                     "earnings": earnings,
                     "holiday_premium": round(earnings * premium_rate, 2) if holiday else 0.0,
                     "rest_day_premium": round(earnings * rest_rate, 2) if rest_work else 0.0,
@@ -432,6 +458,10 @@ def service_time(ctx: DayContext, out: DayOutput) -> None:
         )
         if overtime:  # the platform's duty to stop dispatching (seed 000 (七))
             out.violations.append(ctx.violation("overtime_no_stop_dispatch", e, e.platform, iso(ctx.day), ctx.day))
+        if uncovered:  # the pilot platform's duty to insure every order
+            out.violations.append(
+                ctx.violation("occupational_injury_orders_uncovered", e, e.platform, iso(ctx.day), ctx.day)
+            )
         if holiday_short:
             out.violations.append(ctx.violation("holiday_work_without_premium", e, e.employer, iso(ctx.day), ctx.day))
         if rest_short:

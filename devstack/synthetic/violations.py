@@ -16,7 +16,11 @@ KINDS = (
     "below_minimum_wage",  # pay under the monthly/hourly minimum (最低工资规定; seeds 000 (六), 001 (六))
     # > 660 working minutes (8 h + 3 h, 劳动法 Art.36/41) and still dispatched: the platform's (seed 000 (七))
     "overtime_no_stop_dispatch",
-    "missing_injury_cover",  # a labour contract without work-injury insurance (工伤保险条例 Art.2)
+    # a labour contract without work-injury insurance (工伤保险条例 Art.2), or an order-taker without a labour
+    # contract without occupational-injury cover where the pilot binds the platform (人社部发〔2025〕24号)
+    "missing_injury_cover",
+    "late_injury_insurance",  # work-injury insurance registered more than 30 days after starting (社会保险法 Art.58)
+    "occupational_injury_orders_uncovered",  # a pilot platform's orders not all insured (每单必保), booked to it
     "holiday_work_without_premium",  # statutory-holiday work paid under 300% (劳动法 Art.44(三))
     "rest_day_work_without_premium",  # rest-day work paid under 200%, no time off in lieu (劳动法 Art.44(二))
     "late_complaint_handling",  # beyond 当日受理、次日对接、3日反馈 (Gaoqing seed 004 (五))

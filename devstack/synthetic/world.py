@@ -33,6 +33,9 @@ BIRTH_PLACES = ("210122", "210321", "430121", "430221", "330122", "530121", "532
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
 BRANDS = ("速达", "飞驰", "安行", "畅运", "优送", "星链", "云途", "快驿", "鲸选", "锦程")
+# The platform of each industry that carries a brand of the occupational-injury pilot
+# (ref_occupational_injury_pilot_platforms); the other platforms have none, so both kinds are in every world.
+PILOT_BRAND = {"food_delivery": "美团", "ride_hailing": "曹操出行", "freight": "货拉拉"}
 SUFFIX = {
     "platform": "网络科技有限公司",
     "labour_dispatch": "劳务派遣有限公司",
@@ -68,6 +71,7 @@ class Enterprise:
     industry: str
     registered: dt.date
     platforms: tuple[str, ...]  # for a partner firm: the platforms it works for
+    brand: str | None = None  # a platform's brand, as the occupational-injury pilot notices name it
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,16 @@ class Engagement:
     @property
     def paid_through_wage_account(self) -> bool:
         return self.relationship in ("labour_contract", "not_fully")
+
+    def injury_pilot_binds(self, day: dt.date) -> bool:
+        """Whether the occupational-injury pilot binds the platform at the workplace on the day: a pilot brand
+        in a pilot province (the region code's first two digits), each in the pilot by then (人社部发〔2021〕110号,
+        人社部发〔2025〕24号; the dbt seeds ref_occupational_injury_pilot_*)."""
+        platforms, provinces = injury_pilots()
+        return self.platform.brand is not None and all(
+            key in spells and any(start <= day <= end for start, end in spells[key])
+            for key, spells in ((self.platform.brand, platforms), (self.region.code[:2], provinces))
+        )
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,26 @@ def read_seed(name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(f)
 
 
+PilotSpells = dict[str, list[tuple[dt.date, dt.date]]]
+
+
+@cache
+def injury_pilots() -> tuple[PilotSpells, PilotSpells]:
+    """The occupational-injury pilot's platforms (by brand) and provinces (by code), each with its spells."""
+
+    def spells(seed: str, key: str) -> PilotSpells:
+        out: PilotSpells = {}
+        for r in read_seed(seed):
+            end = dt.date.fromisoformat(r["valid_to"]) if r["valid_to"] else dt.date.max
+            out.setdefault(r[key], []).append((dt.date.fromisoformat(r["valid_from"]), end))
+        return out
+
+    return (
+        spells("ref_occupational_injury_pilot_platforms", "platform_brand"),
+        spells("ref_occupational_injury_pilot_provinces", "province_code"),
+    )
+
+
 @cache
 def load_regions() -> tuple[Region, ...]:
     # The standard in force last (the seed is a history: valid_from, valid_to): clean pay is well above it.
@@ -180,7 +214,9 @@ def _person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def _enterprise(rng: random.Random, kind: str, industry: str, region: Region, platforms: tuple[str, ...]) -> Enterprise:
+def _enterprise(
+    rng: random.Random, kind: str, industry: str, region: Region, platforms: tuple[str, ...], brand: str | None = None
+) -> Enterprise:
     return Enterprise(
         uscc=make_uscc(rng, region.code),
         name=f"{region.name}{rng.choice(BRANDS)}{rng.choice(BRANDS)}{SUFFIX[kind if kind in SUFFIX else 'platform']}",
@@ -191,6 +227,7 @@ def _enterprise(rng: random.Random, kind: str, industry: str, region: Region, pl
         industry=industry,
         registered=EPOCH - dt.timedelta(days=rng.randrange(3000)),
         platforms=platforms,
+        brand=brand,
     )
 
 
@@ -198,7 +235,14 @@ def build_world(seed: int, workers: int) -> World:
     rng = random.Random(f"gigshield-world:{seed}:{workers}")
     regions = load_regions()
     platforms = tuple(
-        _enterprise(rng, "platform", industry, regions[(i * 2 + j) % len(regions)], ())
+        _enterprise(
+            rng,
+            "platform",
+            industry,
+            regions[(i * 2 + j) % len(regions)],
+            (),
+            PILOT_BRAND.get(industry) if j == 0 else None,
+        )
         for i, industry in enumerate(INDUSTRY_OCCUPATION)
         for j in range(2)
     )

@@ -23,6 +23,11 @@ select platform_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('overtim
        worker_key, null, rule_version, evidence_topic, evidence_message_id, evidence_record_index
 from {{ ref('int_hrss__overtime_without_stop_dispatch') }}
 union all
+select platform_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('occupational_injury_orders_uncovered') }},
+       service_date,
+       worker_key, orders_uncovered, rule_version, evidence_topic, evidence_message_id, evidence_record_index
+from {{ ref('int_hrss__uncovered_pilot_orders') }}
+union all
 select employer_uscc, platform_uscc, violation_kind, service_date,
        worker_key, minimum_premium - premium_paid, rule_version, evidence_topic, evidence_message_id,
        evidence_record_index

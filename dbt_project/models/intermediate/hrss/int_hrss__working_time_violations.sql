@@ -6,9 +6,9 @@
 --   overtime_monthly_cap_exceeded   a full-time worker's overtime in a calendar month (Σ of each day beyond
 --                                   normal_daily_hours) above overtime_monthly_hours_max (36 h, 劳动法 Art.41), dated
 --                                   the day the running total passed it
---   no_weekly_rest_day              a full-time worker with service on all seven days of an ISO week (Monday to
---                                   Sunday): 劳动法 Art.38, at least one day of rest a week; a day without a service
---                                   record is a day of rest
+--   no_weekly_rest_day              a full-time worker with fewer days without service in an ISO week (Monday to
+--                                   Sunday) than weekly_rest_days_min (劳动法 Art.38, at least one day of rest a week);
+--                                   a day without a service record is a day of rest
 --   part_time_weekly_hours_exceeded a part-time worker above part_time_weekly_hours_max in an ISO week
 --                                   (劳动合同法 Art.68)
 --   part_time_daily_hours_exceeded  a part-time worker averaging above part_time_daily_hours_max per day worked in an
@@ -72,6 +72,8 @@ weeks as (
         date_trunc('week', d.service_date) as week_start,
         max(d.service_date) as last_day,
         count(*) as days_worked,
+        -- the days of the ISO week without service (a day without a service record is a day of rest)
+        7 - count(*) as days_without_service,
         sum(d.working_minutes) as week_minutes,
         arg_max(d.jurisdiction, d.service_date) as jurisdiction,
         arg_max(d.platform_uscc, d.service_date) as platform_uscc,
@@ -80,6 +82,17 @@ weeks as (
         arg_max(d.evidence_record_index, d.service_date) as evidence_record_index
     from labour_days d
     group by d.employer_uscc, d.worker_key, d.is_part_time, date_trunc('week', d.service_date)
+),
+
+part_time_weeks as (
+    select
+        w.*,
+        w.week_minutes / 60.0 as week_hours,
+        w.week_minutes / 60.0 / w.days_worked as daily_average_hours,
+        {{ policy_parameter('part_time_weekly_hours_max', 'w.jurisdiction', on='w.last_day') }} as weekly_max_hours,
+        {{ policy_parameter('part_time_daily_hours_max', 'w.jurisdiction', on='w.last_day') }} as daily_max_hours
+    from weeks w
+    where w.is_part_time
 ),
 
 breaches as (
@@ -108,27 +121,25 @@ breaches as (
         cast(cast(week_start as date) as varchar), week_minutes / 60.0, jurisdiction,
         evidence_topic, evidence_message_id, evidence_record_index
     from weeks
-    where not is_part_time and days_worked = 7
+    where not is_part_time
+        and days_without_service
+        < {{ policy_parameter('weekly_rest_days_min', 'weeks.jurisdiction', on='weeks.last_day') }}
     union all
     select
         {{ finding_kind('part_time_weekly_hours_exceeded') }},
         employer_uscc, platform_uscc, worker_key, last_day,
-        cast(cast(week_start as date) as varchar), week_minutes / 60.0, jurisdiction,
+        cast(cast(week_start as date) as varchar), week_hours, jurisdiction,
         evidence_topic, evidence_message_id, evidence_record_index
-    from weeks
-    where is_part_time
-        and week_minutes
-            > 60 * {{ policy_parameter('part_time_weekly_hours_max', 'weeks.jurisdiction', on='weeks.last_day') }}
+    from part_time_weeks
+    where week_hours > weekly_max_hours
     union all
     select
         {{ finding_kind('part_time_daily_hours_exceeded') }},
         employer_uscc, platform_uscc, worker_key, last_day,
-        cast(cast(week_start as date) as varchar), week_minutes / 60.0 / days_worked, jurisdiction,
+        cast(cast(week_start as date) as varchar), daily_average_hours, jurisdiction,
         evidence_topic, evidence_message_id, evidence_record_index
-    from weeks
-    where is_part_time
-        and week_minutes / days_worked
-            > 60 * {{ policy_parameter('part_time_daily_hours_max', 'weeks.jurisdiction', on='weeks.last_day') }}
+    from part_time_weeks
+    where daily_average_hours > daily_max_hours
     union all
     select
         {{ finding_kind('continuous_service_without_break') }},

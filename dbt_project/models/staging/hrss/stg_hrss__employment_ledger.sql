@@ -21,5 +21,6 @@ select
     injury_cover,
     deposit_amount,
     report_date,
+    platform_brand,
     {{ kafka_evidence() }}
 from {{ released_rows('hrss__employment_ledger') }}
