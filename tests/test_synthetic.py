@@ -292,20 +292,27 @@ def test_injected_violations_are_in_the_records_and_clean_records_are_clean(worl
 # (欠薪线索) in Gaoqing; a deadline on a day off moves to the next working day (民法典 Art.203). No other
 # jurisdiction sets limits, and assigned and handled have none.
 GAOQING_LIMITS = {"accepted": 0, "connected": 1, "feedback": 3}
-LATE_START = dt.date(2026, 9, 20)  # through the National Day block, whose deadlines move to 10-09
 
 
-def test_late_complaint_handling_is_exactly_the_leads_with_a_step_done_after_its_deadline(calendar):
+@pytest.fixture(scope="module")
+def busy_world():
+    return build_world(seed=11, workers=8000)  # 20 complaints a day: a few Gaoqing wage-arrears leads
+
+
+# Through 春节 2026 (02-15..02-23 off: a deadline of 02-15 moves to 02-24) and the National Day block (to 10-08).
+@pytest.mark.parametrize("start", [dt.date(2026, 2, 1), dt.date(2026, 9, 20)])
+def test_late_complaint_handling_is_exactly_the_leads_with_a_step_done_after_its_deadline(busy_world, calendar, start):
     """Every step of every complaint (both topics) against Gaoqing's limits on the official calendar: the
     manifest's late_complaint_handling are exactly the Gaoqing wage-arrears leads with a step done after
-    its deadline, observable the day after that deadline; every other complaint is handled in time."""
-    world = build_world(seed=11, workers=8000)  # 20 complaints a day: a few Gaoqing wage-arrears leads
+    its deadline, observable the day after that deadline; every other complaint is handled in time, and
+    every step of every complaint is published (the lookback covers the longest deadline move)."""
+    world = busy_world
     jurisdiction = {r.code: r.jurisdiction for r in load_regions()}
     events: dict[str, list[dict]] = defaultdict(list)
     late = {}
     for offset in range(40):
         output = DayOutput()
-        complaint_events(DayContext(world, LATE_START + dt.timedelta(days=offset), Rates(0.5)), output, LATE_START)
+        complaint_events(DayContext(world, start + dt.timedelta(days=offset), Rates(0.5)), output, start)
         for topic in COMPLAINTS:
             for record in output.records.get(topic, []):
                 events[record["complaint_id"]].append(dict(record, topic=topic))
@@ -314,7 +321,7 @@ def test_late_complaint_handling_is_exactly_the_leads_with_a_step_done_after_its
     leads, expected = set(), {}
     for complaint_id, steps in events.items():
         received = dt.datetime.strptime(complaint_id[1:9], "%Y%m%d").date()  # C<yyyymmdd><n>
-        if not LATE_START <= received <= LATE_START + dt.timedelta(days=25):  # only some of its steps generated
+        if not start <= received <= start + dt.timedelta(days=25):  # only some of its steps generated
             late.pop(complaint_id, None)
             continue
         done = {e["event_type"]: dt.datetime.fromisoformat(e["event_at"]).date() for e in steps}

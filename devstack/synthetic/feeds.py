@@ -2,7 +2,7 @@
 
 Scheduling (all times Beijing):
 - daily: hrss.service_time (every active engagement, ~85% of days worked), complaint events of
-  complaints received in the last 14 days (hrss.complaint_event.v2; v1 from the union, not yet
+  complaints received in the last 15 days (hrss.complaint_event.v2; v1 from the union, not yet
   migrated), inspection-order updates of orders issued in the last 25 days with each order's list of
   workers owed (hrss.unpaid_worker_roster, stated with the order when it is issued and again when
   its deadline's outcome is known), the acts of the 人社 department on the blacklist cases those
@@ -50,8 +50,9 @@ BELOW_MINIMUM_FACTOR = 0.8
 SHAPED = {"hrss.service_time.v1", "hrss.wage_payment.v1", "hrss.complaint_event.v1", "hrss.complaint_event.v2"}
 PART_TIME_EPOCH = dt.date(2023, 12, 25)  # a Monday: the part-time fortnights count from it
 # Long enough for every step of a complaint, a late one included after a deadline moved past a holiday block
-# (民法典 Art.203: 3 days + the 8 days off of National Day + 1).
-COMPLAINT_LOOKBACK_DAYS = 14
+# (民法典 Art.203). The longest so far: received Thu 2026-02-12, feedback due 02-15 moved past 春节 to Tue 02-24,
+# done late on 02-25 and closed on 02-26, 14 days after receipt.
+COMPLAINT_LOOKBACK_DAYS = 15
 ORDER_LOOKBACK_DAYS = 25
 ORDER_TOPIC = "hrss.inspection_order.v1"
 ROSTER_TOPIC = "hrss.unpaid_worker_roster.v1"
@@ -519,7 +520,7 @@ def step_deadline(received: dt.date, days: int) -> dt.date:
 def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> None:
     """Leads are handled on time; an injected late_complaint_handling is one step of a wage-arrears lead (欠薪线索,
     the only category with time limits, 高人社发〔2022〕5号 (五)) done the day after its deadline, where the
-    jurisdiction sets one, and every later step no earlier."""
+    jurisdiction sets one, every later step no earlier and the lead closed a day after it at the earliest."""
     engagements = ctx.world.engagements
     for back in range(COMPLAINT_LOOKBACK_DAYS):
         received = ctx.day - dt.timedelta(days=back)
@@ -545,6 +546,8 @@ def complaint_events(ctx: DayContext, out: DayOutput, window_start: dt.date) -> 
                 steps[late_step] = (overdue, 10)
                 for before, after in pairwise(list(steps)):
                     steps[after] = max(steps[after], steps[before])
+                # closed a day after the late step at the earliest: the lead's alert is open for a night
+                steps["closed"] = max(steps["closed"], (overdue + 1, 11))
                 if back == 0 and received >= window_start:
                     out.violations.append(
                         Violation(
