@@ -8,7 +8,6 @@ for, and it has no case the agencies did not open."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from core.config import Settings
-from core.contracts import default_contracts
-from devstack.synthetic.feeds import generate_day
-from devstack.synthetic.manifest import Manifest
 from devstack.synthetic.violations import Rates
-from devstack.synthetic.world import build_world
-from ingestion.raw_tables import ensure_raw_tables
-from tests.support import in_reference_order, load_and_validate, own_feeds
+from tests.support import generate_window, load_window, night_settings
 from transform import dbt_runner
 
 pytestmark = pytest.mark.integration
@@ -50,41 +43,16 @@ class Night:
 
 @pytest.fixture(scope="module")
 def night(broker, tmp_path_factory) -> Night:
-    start, end = WINDOW
-    world = build_world(seed=SEED, workers=WORKERS)
-    manifest = Manifest.start(seed=SEED, workers=WORKERS, start=start, end=end, rates=Rates(0, 0), mode="auto")
-    records: dict[str, list[dict[str, Any]]] = {t: [] for t in TOPICS}
-    for n in range((end - start).days + 1):
-        output = generate_day(world, start + dt.timedelta(days=n), start, Rates(0, 0))
-        manifest.add_day(output)
-        for topic in TOPICS:
-            records[topic].extend(output.records.get(topic, []))
-    truth = json.loads(json.dumps(manifest.as_json(), ensure_ascii=False))["blacklist_cases"]
-
-    tmp_path, feeds = tmp_path_factory.mktemp("blacklist_synthetic"), own_feeds()
-    warehouse, gx = tmp_path / "w.duckdb", tmp_path / "gx"
-    for topic in in_reference_order(TOPICS, feeds):  # the window's records of a topic in one load
-        result = load_and_validate(broker, warehouse, gx, feeds, topic, records[topic], end)
-        assert result.status == "released", (topic, result.failed_batch_expectations)
-        assert result.quarantine_reasons == {}, (topic, result.quarantine_reasons)
-        contract = feeds[topic]
-        with duckdb.connect(str(warehouse)) as con:  # every record reached raw: none quarantined or held
-            (loaded,) = con.execute(f"SELECT count(*) FROM {contract.qualified_table}").fetchone() or (0,)
-            lost = con.execute(
-                "SELECT record_index, reason FROM raw._quarantine WHERE topic = ?", [contract.topic]
-            ).fetchall()
-        assert (loaded, lost) == (len(records[topic]), []), topic
-    with duckdb.connect(str(warehouse)) as con:  # the feeds the cases do not use: present, empty
-        ensure_raw_tables(con, default_contracts().values())
+    manifest, records = generate_window(SEED, WORKERS, WINDOW, Rates(0, 0), TOPICS)
+    tmp_path = tmp_path_factory.mktemp("blacklist_synthetic")
+    warehouse = load_window(broker, tmp_path, records, WINDOW[1])
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("GIGSHIELD_WAREHOUSE", str(warehouse))
-        monkeypatch.setenv("GIGSHIELD_DATA_DIR", str(tmp_path))
-        dbt_runner.build_selection(Settings.from_env(), "+fct_blacklist_cases", as_of=end)
+        dbt_runner.build_selection(night_settings(tmp_path, monkeypatch), "+fct_blacklist_cases", as_of=WINDOW[1])
     with duckdb.connect(str(warehouse)) as con:
         cursor = con.execute("SELECT * FROM marts.fct_blacklist_cases")
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return Night(truth, {r["order_id"]: r for r in rows})
+    return Night(manifest["blacklist_cases"], {r["order_id"]: r for r in rows})
 
 
 def describe(case: dict[str, Any]) -> str:

@@ -12,7 +12,6 @@ Sun 09-20 and Sat 10-10); Thu 10-08..Sat 10-10 working days; Sun 10-11 a rest da
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,17 +21,13 @@ import pytest
 
 from core.contracts import default_contracts
 from devstack.synthetic.dates import is_rest_day, is_statutory_holiday
-from devstack.synthetic.feeds import generate_day
-from devstack.synthetic.manifest import Manifest
 from devstack.synthetic.violations import KINDS, Rates
-from devstack.synthetic.world import build_world
 from tests.support import (
     RULE_QUERIES,
-    in_reference_order,
+    generate_window,
     injected_violations,
-    load_and_validate,
+    load_window,
     night_settings,
-    own_feeds,
     recovered_violations,
 )
 from transform import dbt_runner
@@ -73,31 +68,18 @@ class Night:
 @pytest.fixture(scope="module")
 def night(broker, tmp_path_factory) -> Night:
     """The window loaded, each topic's records in one load, and the rule models built as of its last day."""
-    start, end = WINDOW
-    world = build_world(seed=SEED, workers=WORKERS)
-    manifest = Manifest.start(seed=SEED, workers=WORKERS, start=start, end=end, rates=RATES, mode="auto")
-    records: dict[str, list[dict[str, Any]]] = {t: [] for t in default_contracts()}
-    for n in range((end - start).days + 1):
-        output = generate_day(world, start + dt.timedelta(days=n), start, RATES)
-        manifest.add_day(output)
-        for topic, day_records in output.records.items():
-            records[topic].extend(day_records)
-
-    data_dir, feeds = tmp_path_factory.mktemp("labour_synthetic"), own_feeds()
-    warehouse, gx = data_dir / "warehouse.duckdb", data_dir / "gx"
-    for topic in in_reference_order(records, feeds):
-        result = load_and_validate(broker, warehouse, gx, feeds, topic, records[topic], end)
-        assert result.status == "released", (topic, result.failed_batch_expectations)
-        assert result.quarantine_reasons == {}, (topic, result.quarantine_reasons)
+    truth, records = generate_window(SEED, WORKERS, WINDOW, RATES, default_contracts())
+    data_dir = tmp_path_factory.mktemp("labour_synthetic")
+    warehouse = load_window(broker, data_dir, records, WINDOW[1])
     with pytest.MonkeyPatch.context() as monkeypatch:
-        dbt_runner.build_selection(night_settings(data_dir, monkeypatch), RULE_MODELS, as_of=end)
+        dbt_runner.build_selection(night_settings(data_dir, monkeypatch), RULE_MODELS, as_of=WINDOW[1])
     recovered = recovered_violations(warehouse)
     with duckdb.connect(str(warehouse)) as con:
         uninjected = {
             model: con.execute(f"SELECT violation_kind, count(*) FROM intermediate.{model} GROUP BY 1").fetchall()
             for model in UNINJECTED_RULE_MODELS
         }
-    return Night(json.loads(json.dumps(manifest.as_json(), ensure_ascii=False)), recovered, uninjected)
+    return Night(truth, recovered, uninjected)
 
 
 def test_the_window_holds_the_national_day_block_on_the_official_calendar():
