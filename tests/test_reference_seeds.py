@@ -84,21 +84,46 @@ def in_force(day: dt.date) -> list[dict[str, str]]:
     ]
 
 
-def test_every_parameter_cites_an_article_and_has_validity_dates_that_do_not_overlap():
+# Every seed with validity dates, and what one of its rows is valid for. valid_from ≤ day ≤ valid_to in each
+# (valid_to inclusive, empty = open-ended): spans of the same key never overlap, so one row is in force a day.
+VALIDITY_KEYS = {
+    "ref_policy_parameters": ("jurisdiction", "parameter"),
+    "ref_minimum_wages": ("province", "tier"),
+    "ref_occupational_injury_pilot_provinces": ("province_code",),
+    "ref_occupational_injury_pilot_platforms": ("platform_brand",),
+}
+
+
+@pytest.mark.parametrize("seed", VALIDITY_KEYS)
+def test_validity_spans_are_inclusive_and_do_not_overlap(seed):
+    periods: dict[tuple[str, ...], list[tuple[dt.date, dt.date]]] = {}
+    for r in rows(seed):
+        start = dt.date.fromisoformat(r["valid_from"])
+        end = dt.date.fromisoformat(r["valid_to"]) if r["valid_to"] else dt.date.max
+        assert start <= end, r
+        periods.setdefault(tuple(r[k] for k in VALIDITY_KEYS[seed]), []).append((start, end))
+    for key, spans in periods.items():
+        assert all(a_end < b_start for (_, a_end), (b_start, _) in pairwise(sorted(spans))), key
+
+
+def test_zhejiangs_2024_minimum_wage_follows_the_earlier_one_the_next_day():
+    """The earlier standard's last day is 2023-12-31 (inclusive); 2,490 applies from 2024-01-01 (domain.md)."""
+    tier_1 = sorted(
+        (r["valid_from"], r["valid_to"], r["monthly_min"])
+        for r in rows("ref_minimum_wages")
+        if r["province"] == "浙江省" and r["tier"] == "1"
+    )
+    assert [(start, end) for start, end, _ in tier_1] == [("2020-01-01", "2023-12-31"), ("2024-01-01", "")]
+    assert tier_1[-1][2] == "2490"
+
+
+def test_every_parameter_cites_an_article():
     params = rows("ref_policy_parameters")
     # A Gigshield operating rule has no article to cite, and says so.
     assert all("operating rule" in r["source"] for r in params if r["parameter"] in OPERATING_RULES)
     assert [
         r["parameter"] for r in params if r["parameter"] not in OPERATING_RULES and not ARTICLE.search(r["source"])
     ] == []
-    periods: dict[tuple[str, str], list[tuple[dt.date, dt.date]]] = {}
-    for r in params:
-        start = dt.date.fromisoformat(r["valid_from"])
-        end = dt.date.fromisoformat(r["valid_to"]) if r["valid_to"] else dt.date.max
-        assert start <= end, r
-        periods.setdefault((r["jurisdiction"], r["parameter"]), []).append((start, end))
-    for key, spans in periods.items():
-        assert all(a_end < b_start for (_, a_end), (b_start, _) in pairwise(sorted(spans))), key
     # A rule that changed over time is two rows: the monthly working days before and after 国务院令第795号.
     assert [r["value"] for r in in_force(dt.date(2024, 7, 1)) if r["parameter"] == "working_days_per_month"] == [
         "20.83"

@@ -2,7 +2,7 @@
 -- (最低工资规定 Art.12; seeds 000 (六), 001 (六)), the basis of int_hrss__minimum_wage_shortfalls and
 -- int_hrss__wage_payment_violations.
 -- * The standard: ref_minimum_wages for the employer region's province and tier in force at the start of
---   the period (valid_from ≤ period_start < valid_to). No standard → the row stays, minimum null (singular
+--   the period (valid_from ≤ period_start ≤ valid_to). No standard → the row stays, minimum null (singular
 --   test every_pay_period_has_a_minimum_wage warns).
 -- * Pay compared: pay for normal working time only (Art.12 excludes overtime pay, special-condition
 --   allowances and statutory welfare): base_pay when reported, else amount_due less overtime, premium and
@@ -42,7 +42,7 @@ with_minimum as (
     from pay p
     left join {{ ref('ref_minimum_wages') }} m
         on m.province = p.province and m.tier = p.min_wage_tier and m.valid_from <= p.period_start
-            and (m.valid_to is null or p.period_start < m.valid_to)
+            and (m.valid_to is null or p.period_start <= m.valid_to)
     qualify row_number() over (
         partition by p.payer_uscc, p.platform_uscc, p.worker_key, p.period_start
         order by m.valid_from desc nulls last) = 1
