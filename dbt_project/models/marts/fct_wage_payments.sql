@@ -2,12 +2,7 @@
 -- reported state of that pay from the wage-dedicated account (工资专用账户), with what is still outstanding.
 select
     wage_payment_key,
-    payer_uscc,
-    platform_uscc,
-    worker_key,
-    pay_period,
-    period_start,
-    period_end,
+    {{ wage_period_columns() }},
     amount_due,
     amount_paid,
     greatest(amount_due - amount_paid, 0) as amount_outstanding,

@@ -50,12 +50,7 @@ with_minimum as (
 
 select
     wage_payment_key,
-    payer_uscc,
-    platform_uscc,
-    worker_key,
-    pay_period,
-    period_start,
-    period_end,
+    {{ wage_period_columns() }},
     jurisdiction,
     province,
     min_wage_tier,

@@ -4,12 +4,7 @@
 -- of the period (int_hrss__minimum_wage_checks). Overtime pay, premiums and allowances do not count.
 select
     wage_payment_key,
-    payer_uscc,
-    platform_uscc,
-    worker_key,
-    pay_period,
-    period_start,
-    period_end,
+    {{ wage_period_columns() }},
     jurisdiction,
     minimum_basis,
     amount_due,

@@ -29,12 +29,7 @@ with due as (
 
 select
     payer_uscc || ':' || worker_key || ':' || period_start as wage_arrears_key,
-    payer_uscc,
-    platform_uscc,
-    worker_key,
-    pay_period,
-    period_start,
-    period_end,
+    {{ wage_period_columns() }},
     amount_due,
     amount_paid,
     lawful_deduction,

@@ -45,12 +45,7 @@ violations as (
 select
     wage_payment_key || ':' || violation_kind as violation_key,
     wage_payment_key,
-    payer_uscc,
-    platform_uscc,
-    worker_key,
-    pay_period,
-    period_start,
-    period_end,
+    {{ wage_period_columns() }},
     jurisdiction,
     violation_kind,
     measured_value,
