@@ -233,6 +233,31 @@ def order(order_id: str, uscc: str, amount: str, **changes: object) -> dict[str,
     return record
 
 
+def wage_arrears_lead(
+    complaint_id: str, respondent_uscc: str, region_code: str, handling_unit: str, steps: list[tuple[str, str]]
+) -> list[Record]:
+    """The hrss.complaint_event.v2 events of a wage-arrears lead (欠薪线索) from 12333: one per (step, Beijing time)."""
+    return [
+        {
+            "event_id": f"{complaint_id}:{step}",
+            "complaint_id": complaint_id,
+            "channel": "hotline_12333",
+            "event_type": step,
+            "event_at": f"{at}:00+08:00",
+            "region_code": region_code,
+            "respondent_uscc": respondent_uscc,
+            "platform_uscc": None,
+            "complainant_id_number": None,
+            "category": "wage_arrears",
+            "amount_claimed": 3000.0,
+            "workers_involved": 1,
+            "handling_unit": handling_unit,
+            "conclusion": None,
+        }
+        for step, at in steps
+    ]
+
+
 def penalty(n: int, uscc: str, authority: str, category: str) -> dict[str, object]:
     return {
         "penalty_id": f"P{n}",
@@ -367,6 +392,7 @@ def rendered_dom(page: Path) -> str:
 # Data days whose wage-account snapshots carry the September and the October pay periods.
 WAGE_DAYS = (dt.date(2026, 10, 16), AS_OF)
 LIAONING_REGION = "210102"  # 和平区, 沈阳市: Liaoning thresholds ¥10,000 / ¥50,000
+GAOQING_REGION = "370322"  # 高青县, 淄博市: Gaoqing's complaint deadlines (seed 004 (五))
 # What the analyst-facing outputs read (not the agencies' extracts: a snapshot leaves their schema out,
 # and test_snapshots checks the snapshot holds every relation of this night but raw's).
 MODELS = (
@@ -398,6 +424,16 @@ def build_night(broker, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Sett
     ]
     load_and_validate(broker, warehouse, gx, feeds, "hrss.inspection_order.v1", orders, AS_OF)
     load_and_validate(broker, warehouse, gx, feeds, "samr.penalty.v1", penalties, AS_OF)
+    # A Gaoqing wage-arrears lead received Mon 11-16 and accepted that day, never connected (次日对接: due Tue
+    # 11-17): a step overdue on AS_OF, so the night has an alert with Gaoqing's deadlines (高人社发〔2022〕5号 (五)).
+    lead = wage_arrears_lead(
+        "GQ-LEAD",
+        employer.uscc,
+        GAOQING_REGION,
+        "高青县劳动保障监察大队",
+        [("received", "2026-11-16T09:00"), ("accepted", "2026-11-16T14:00")],
+    )
+    load_and_validate(broker, warehouse, gx, feeds, "hrss.complaint_event.v2", lead, AS_OF)
     with duckdb.connect(str(warehouse)) as con:  # feeds a day did not carry: present, empty
         ensure_raw_tables(con, default_contracts().values())
     settings = night_settings(data_dir, monkeypatch)

@@ -105,7 +105,7 @@ def test_malformed_messages_are_quarantined_with_reasons_and_counts_reconcile(br
     assert f"envelope: contract samr.enterprise.v1 does not match topic {contract.topic}" in message_reasons
     assert "envelope: records is not an array" in message_reasons
     assert "envelope: message_id missing" in message_reasons
-    assert "envelope: contract_version 2.0.0 is not compatible with 1.0.0" in message_reasons
+    assert f"envelope: contract_version 2.0.0 is not compatible with {contract.version}" in message_reasons
     assert undecodable == [("message is not valid UTF-8", b"\xff\xfe\x00")]
 
 

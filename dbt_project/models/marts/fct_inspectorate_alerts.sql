@@ -139,7 +139,10 @@ complaint_breaches as (
         'high',
         any_value(s.respondent_uscc),
         any_value(s.region_code),
-        list(distinct s.platform_uscc order by s.platform_uscc) filter (where s.platform_uscc is not null),
+        -- a lead about no platform has none (an empty list: the filter leaves list() nothing, so null)
+        coalesce(
+            list(distinct s.platform_uscc order by s.platform_uscc) filter (where s.platform_uscc is not null), []
+        ),
         min(s.received_date),
         any_value(k.amount_claimed),
         any_value(k.workers_involved),
