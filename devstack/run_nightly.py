@@ -9,6 +9,12 @@ has the synthetic agencies publish the day's feeds, runs the real Airflow DAG
 scheduler needed) — or for each day of a backfill, in order — stops the broker and prints what
 each feed loaded and quarantined and where the warehouse is.
 
+It shows progress as it goes: each day the agencies published, then a line per task as it ends
+(task, the feed or dataset of a mapped task, state, seconds, rows where the task returns them;
+devstack.night_progress reads them from Airflow's metadata database), a failed task's error and
+where its log is, and after each night a timing table per task. Airflow's and dbt's own output
+goes to the night's log file.
+
 Airflow's metadata database is migrated and the warehouse pool set once per invocation, before
 the first night (a backfill's later nights reuse them).
 
@@ -30,14 +36,27 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import BEIJING, Settings
 from core.warehouse import WAREHOUSE_POOL
 from devstack.airflow_home import airflow_env
 from devstack.broker import kafka_bootstrap
+from devstack.night_progress import (
+    POLL_SECONDS,
+    NightWatch,
+    TaskRun,
+    failure_lines,
+    sqlite_metadata_db,
+    task_line,
+    task_totals,
+    timing_table,
+    tree_rss_kib,
+)
 from ingestion.pseudonyms import PseudonymKeyError, pseudonym_key
 
 DAG_ID = "nightly_agency_sync"
@@ -108,6 +127,10 @@ def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, check: bool
     return completed.returncode
 
 
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
 def _fail(what: str, log_path: Path) -> None:
     tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
     raise SystemExit(f"{what}; log {log_path}:\n" + "\n".join(tail))
@@ -133,23 +156,85 @@ def _dag_env(settings: Settings, bootstrap: str | None = None) -> dict[str, str]
 
 def prepare_airflow(settings: Settings, log_path: Path) -> None:
     """`airflow db migrate` and the warehouse's pool (one slot: DuckDB has one writer), once per invocation."""
-    env, airflow = _dag_env(settings), _airflow()
+    env, airflow, started = _dag_env(settings), _airflow(), time.monotonic()
     _run_logged([airflow, "db", "migrate"], env, log_path)
     _run_logged([airflow, "pools", "set", WAREHOUSE_POOL, "1", POOL_DESCRIPTION], env, log_path)
+    _say(f"Airflow metadata database migrated, warehouse pool set ({time.monotonic() - started:.1f} s)")
 
 
-def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> tuple[Path, str]:
+@dataclass
+class NightRun:
+    """One `airflow dags test` of the nightly DAG, as the runner saw it."""
+
+    day: dt.date
+    log_path: Path
+    state: str = "missing"
+    seconds: float = 0.0  # wall time of `airflow dags test`, its start-up (imports, DAG parse and sync) included
+    peak_rss_kib: int = 0  # the largest resident set of the process or a descendant it waited for (getrusage)
+    tree_rss_kib: int = 0  # the most the process tree held at once (sampled every POLL_SECONDS)
+    tasks: list[TaskRun] = field(default_factory=list)
+
+
+def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
     """`airflow dags test` of the nightly DAG for one data day (the metadata database prepared by
-    prepare_airflow); returns the log file and the run's state."""
-    env, airflow, log_path = _dag_env(settings, bootstrap), _airflow(), _night_log(day, settings)
+    prepare_airflow), a line per task as it ends, then the timing table; returns what it saw."""
+    env, airflow, night = _dag_env(settings, bootstrap), _airflow(), NightRun(day, _night_log(day, settings))
     logical_date = dt.datetime.combine(day, dt.time(2, 0), BEIJING)
+    db = sqlite_metadata_db(env)
+    watch = NightWatch(db, DAG_ID, settings.paths.operator_alerts) if db and db.exists() else None
+    if watch is None:
+        _say(f"(no per-task progress: the metadata database is not SQLite; see {night.log_path})")
+    started = time.monotonic()
+    with night.log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [airflow, "dags", "test", DAG_ID, logical_date.isoformat()],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        while True:
+            # wait4, not Popen.poll: the rusage of this child alone gives the night's peak RSS
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            night.tree_rss_kib = max(night.tree_rss_kib, tree_rss_kib(process.pid))
+            if watch:
+                _report(watch.poll(), started, night.log_path)
+            time.sleep(POLL_SECONDS)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        night.seconds, night.peak_rss_kib = time.monotonic() - started, usage.ru_maxrss
+        if watch:
+            _report(watch.poll(final=True), started, night.log_path)
+            night.tasks = watch.tasks
+    finally:
+        if watch:
+            watch.close()
+        if process.returncode is None:  # interrupted: do not leave the DAG run behind
+            process.kill()
+            process.wait()
     # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
     # Airflow recorded tells them apart.
-    exit_code = _run_logged([airflow, "dags", "test", DAG_ID, logical_date.isoformat()], env, log_path, check=False)
-    state = _run_state(airflow, env, logical_date)
-    if state == "missing":
-        _fail(f"airflow dags test {DAG_ID} recorded no run (exit {exit_code})", log_path)
-    return log_path, state
+    night.state = _run_state(airflow, env, logical_date)
+    if night.state == "missing":
+        _fail(f"airflow dags test {DAG_ID} recorded no run (exit {process.returncode})", night.log_path)
+    _say("")
+    for line in timing_table(task_totals(night.tasks), night.seconds):
+        _say(f"  {line}")
+    _say(
+        f"{DAG_ID} for {day}: {night.state} in {night.seconds:.1f} s, "
+        f"peak RSS {night.peak_rss_kib / 1024:,.0f} MiB (largest process), log {night.log_path}"
+    )
+    return night
+
+
+def _report(tasks: list[TaskRun], started: float, log_path: Path) -> None:
+    for task in tasks:
+        _say(task_line(task, time.monotonic() - started))
+        if task.state in ("failed", "up_for_retry"):
+            for line in failure_lines(task, log_path):
+                _say(line)
 
 
 def _run_state(airflow: str, env: dict[str, str], logical_date: dt.datetime) -> str:
@@ -188,7 +273,8 @@ def print_summary(day: dt.date, settings: Settings, log_path: Path) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with `nights`: the data days to run, in order (bench/nightly parses its runs with it)."""
     yesterday = dt.datetime.now(BEIJING).date() - dt.timedelta(days=1)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -213,8 +299,12 @@ def main(argv: list[str] | None = None) -> None:
     first = args.first or args.date
     if first > args.date:
         parser.error(f"--from {first} is after --date {args.date}")
-    nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
+    args.nights = [first + dt.timedelta(days=n) for n in range((args.date - first).days + 1)]
+    return args
 
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     settings = Settings.from_env()
     try:  # refused before anything starts: every pseudonym of the night would be made with it
         pseudonym_key(settings)
@@ -222,36 +312,59 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"run_nightly: {refused}") from None
     try:
         with one_night_at_a_time(settings):
-            runs = _run_nights(args, nights, settings)
-            for day, log_path, _ in runs:
-                print_summary(day, settings, log_path)
+            _, runs = run_nights(args, settings)
+            for night in runs:
+                print_summary(night.day, settings, night.log_path)
     except NightlyRunning as running:
         print(f"run_nightly: {running}", file=sys.stderr)
         raise SystemExit(EX_TEMPFAIL) from None
-    failed = [(day, state, log_path) for day, log_path, state in runs if state != "success"]
+    failed = [night for night in runs if night.state != "success"]
     if failed:
         raise SystemExit(
-            "; ".join(f"{DAG_ID} for {day} ended {state} (log {log_path})" for day, state, log_path in failed)
+            "; ".join(f"{DAG_ID} for {n.day} ended {n.state} (log {n.log_path})" for n in failed)
             + f": see the held feeds and blocked datasets above and {settings.paths.operator_alerts}"
         )
 
 
-def _run_nights(args: argparse.Namespace, nights: list[dt.date], settings: Settings) -> list[tuple[dt.date, Path, str]]:
-    """Publish the synthetic feeds (unless --no-publish) and run the DAG for each night, broker up meanwhile."""
-    from devstack.synthetic import publish_window
-
+def run_nights(args: argparse.Namespace, settings: Settings) -> tuple[float | None, list[NightRun]]:
+    """Publish the synthetic feeds (unless --no-publish) and run the DAG for each night, broker up
+    meanwhile; returns the publish's seconds (None if none) and the nights (the lock is the caller's)."""
+    nights: list[dt.date] = args.nights
+    published = None
     with kafka_bootstrap(log_path=settings.paths.broker_log) as bootstrap:
         if not args.no_publish:
-            publish_window(
-                end_date=args.date,
-                days=max(args.days, len(nights)),
-                workers=args.workers,
-                seed=args.seed,
-                bootstrap=bootstrap,
-                manifest_path=settings.paths.manifests / f"{args.date}.json",
-            )
+            published = publish_synthetic(args, len(nights), settings, bootstrap)
         prepare_airflow(settings, _night_log(nights[0], settings))
-        return [(day, *run_dag(day, settings, bootstrap)) for day in nights]
+        runs = []
+        for number, day in enumerate(nights, 1):
+            heading = f"night {number} of {len(nights)}: " if len(nights) > 1 else ""
+            _say(f"\n{heading}{DAG_ID} for {day}")
+            runs.append(run_dag(day, settings, bootstrap))
+        return published, runs
+
+
+def publish_synthetic(args: argparse.Namespace, nights: int, settings: Settings, bootstrap: str) -> float:
+    """The synthetic agencies publish the window's feeds, a line per day; returns the seconds it took."""
+    from devstack.synthetic import publish_window
+
+    days, started = max(args.days, nights), time.monotonic()
+    _say(f"synthetic agencies: {args.workers:,} workers publish {days} day(s) of feeds ending {args.date}")
+
+    def published(day: dt.date, records: int) -> None:
+        _say(f"  {day}  {records:>9,} records  {time.monotonic() - started:6.1f} s")
+
+    publish_window(
+        end_date=args.date,
+        days=days,
+        workers=args.workers,
+        seed=args.seed,
+        bootstrap=bootstrap,
+        manifest_path=settings.paths.manifests / f"{args.date}.json",
+        on_day=published,
+    )
+    seconds = time.monotonic() - started
+    _say(f"synthetic agencies: published in {seconds:.1f} s")
+    return seconds
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kafka import KafkaProducer
@@ -137,8 +137,10 @@ def publish_window(
     mode: str = "auto",
     records_per_message: int = 1000,
     rates: Rates = Rates(),
+    on_day: Callable[[dt.date, int], None] | None = None,
 ) -> Manifest:
-    """Publish `days` days of every feed ending on `end_date`; returns (and writes) the manifest."""
+    """Publish `days` days of every feed ending on `end_date`; returns (and writes) the manifest.
+    `on_day(day, records)` is called as each day is published (the runner's progress)."""
     contracts = default_contracts()
     world = build_world(seed, workers)
     start = end_date - dt.timedelta(days=days - 1)
@@ -158,6 +160,8 @@ def publish_window(
                 ):
                     kafka.send(topic, value, key=key, headers=headers)
             kafka.flush()
+            if on_day:
+                on_day(day, sum(map(len, output.records.values())))
     finally:
         kafka.close()
     if manifest_path:
