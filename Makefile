@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYNCED := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml publication/docs_assets.py 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help env system-deps nightly test test-fast bench
+.PHONY: help env system-deps nightly test test-fast bench bench-nightly
 
 env: $(SYNCED) ## create the environment from uv.lock (the other targets do it first)
 
@@ -45,6 +45,9 @@ test-fast: env system-deps ## the test suite without the e2e (whole-DAG) tests, 
 
 bench: env ## run the ingestion benchmark (ARGS=...)
 	$(BIN)/python bench/ingest $(ARGS)
+
+bench-nightly: env ## the whole nightly DAG run, medians of 3 fresh runs, per-task table, peak RSS (ARGS="--workers N")
+	$(BIN)/python bench/nightly $(ARGS)
 
 # Checks on every change (issue 12, item 5; .ci/run and .pre-commit-config.yaml run the same commands).
 #   make lint        ruff check, ruff format --check, mypy, sqlfluff lint (changes nothing)

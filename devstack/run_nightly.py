@@ -172,6 +172,7 @@ class NightRun:
     seconds: float = 0.0  # wall time of `airflow dags test`, its start-up (imports, DAG parse and sync) included
     peak_rss_kib: int = 0  # the largest resident set of the process or a descendant it waited for (getrusage)
     tree_rss_kib: int = 0  # the most the process tree held at once (sampled every POLL_SECONDS)
+    runner_cpu: float = 0.0  # CPU seconds this process spent meanwhile: the progress's polling
     tasks: list[TaskRun] = field(default_factory=list)
 
 
@@ -184,7 +185,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
     watch = NightWatch(db, DAG_ID, settings.paths.operator_alerts) if db and db.exists() else None
     if watch is None:
         _say(f"(no per-task progress: the metadata database is not SQLite; see {night.log_path})")
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     with night.log_path.open("ab") as log:
         process = subprocess.Popen(
             [airflow, "dags", "test", DAG_ID, logical_date.isoformat()],
@@ -205,6 +206,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
             time.sleep(POLL_SECONDS)
         process.returncode = os.waitstatus_to_exitcode(status)
         night.seconds, night.peak_rss_kib = time.monotonic() - started, usage.ru_maxrss
+        night.runner_cpu = time.process_time() - cpu
         if watch:
             _report(watch.poll(final=True), started, night.log_path)
             night.tasks = watch.tasks
