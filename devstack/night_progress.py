@@ -241,21 +241,36 @@ def task_line(task: TaskRun, elapsed: float) -> str:
         else f"{task.state} (try {task.try_number})"
     )
     minutes, secs = divmod(int(elapsed), 60)
-    return f"  {minutes:2d}:{secs:02d}  {task.name:<58} {state:<15} {seconds}  {task.rows}".rstrip()
+    return f"  {minutes:2d}:{secs:02d}  {task.name:<72} {state:<15} {seconds}  {task.rows}".rstrip()
 
 
 def failure_lines(task: TaskRun, log_path: Path) -> list[str]:
-    """Why a task failed and where its output is: the night's log, at the line where the task started."""
-    start = f"[DAG TEST] starting task_id={task.task_id} map_index={task.map_index} "
-    line_no = None
+    """Why a try failed and where its output is: the exception Airflow logged for it (the last line of
+    its traceback in the night's log), else the operator alert's; the log at the line where the try started."""
+    ours = f"task_id={task.task_id} map_index={task.map_index} "
+    start, end = f"[DAG TEST] starting {ours}", f"[DAG TEST] end task {ours}"
+    line_no, logged, inside, in_traceback = None, None, False, False
     with log_path.open(encoding="utf-8", errors="replace") as log:
         for number, line in enumerate(log, 1):
             if start in line:
-                line_no = number
+                line_no, logged, inside, in_traceback = number, None, True, False
+            elif not inside:
+                continue
+            elif end in line:
+                inside = False
+            elif "Task failed with exception" in line:
+                in_traceback = True
+            elif in_traceback:
+                if line[:1].isspace() or line.startswith("Traceback"):
+                    continue
+                if line[:4].isdigit():  # the next timestamped log line: the traceback ended
+                    in_traceback = False
+                else:
+                    logged = line.strip()
     where = f"{log_path}:{line_no}" if line_no else str(log_path)
-    if task.state == "up_for_retry":
-        return [f"          a try failed; Airflow retries it after the retry delay — its log: {where}"]
-    return [f"          error: {task.error or '(see the log)'}", f"          log:   {where}"]
+    error = logged or task.error or "(see the log)"
+    then = "Airflow retries it after the retry delay" if task.state == "up_for_retry" else "it failed"
+    return [f"          error: {error}", f"          log:   {where} ({then})"]
 
 
 def task_totals(tasks: Iterable[TaskRun]) -> dict[str, tuple[int, float]]:

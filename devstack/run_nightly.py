@@ -157,9 +157,10 @@ def _dag_env(settings: Settings, bootstrap: str | None = None) -> dict[str, str]
 def prepare_airflow(settings: Settings, log_path: Path) -> None:
     """`airflow db migrate` and the warehouse's pool (one slot: DuckDB has one writer), once per invocation."""
     env, airflow, started = _dag_env(settings), _airflow(), time.monotonic()
+    _say("Airflow: migrating the metadata database, setting the warehouse pool")
     _run_logged([airflow, "db", "migrate"], env, log_path)
     _run_logged([airflow, "pools", "set", WAREHOUSE_POOL, "1", POOL_DESCRIPTION], env, log_path)
-    _say(f"Airflow metadata database migrated, warehouse pool set ({time.monotonic() - started:.1f} s)")
+    _say(f"Airflow: ready ({time.monotonic() - started:.1f} s)")
 
 
 @dataclass
@@ -347,10 +348,9 @@ def run_nights(args: argparse.Namespace, settings: Settings) -> tuple[float | No
 
 def publish_synthetic(args: argparse.Namespace, nights: int, settings: Settings, bootstrap: str) -> float:
     """The synthetic agencies publish the window's feeds, a line per day; returns the seconds it took."""
-    from devstack.synthetic import publish_window
-
     days, started = max(args.days, nights), time.monotonic()
     _say(f"synthetic agencies: {args.workers:,} workers publish {days} day(s) of feeds ending {args.date}")
+    from devstack.synthetic import publish_window
 
     def published(day: dt.date, records: int) -> None:
         _say(f"  {day}  {records:>9,} records  {time.monotonic() - started:6.1f} s")

@@ -115,19 +115,29 @@ def test_a_failed_task_waits_for_its_alert_unless_the_run_is_over(metadata, tmp_
     assert failed.error is None and failed.state == "failed"
 
 
-def test_a_failure_names_the_log_line_where_the_task_started(tmp_path):
+def test_a_failure_shows_the_exception_airflow_logged_for_that_try_and_where(tmp_path):
     from devstack.night_progress import TaskRun
 
     log = tmp_path / "nightly.log"
     log.write_text(
-        "migrate\n[DAG TEST] starting task_id=validate_feed map_index=10 [airflow]\n"
-        "[DAG TEST] starting task_id=validate_feed map_index=1 [airflow]\nTraceback\n"
+        "2026-12-02T16:53:47Z [info] migrate\n"
+        "2026-12-02T16:53:47Z [info] [DAG TEST] starting task_id=validate_feed map_index=10 [airflow]\n"
+        "2026-12-02T16:53:48Z [error] Task failed with exception [task]\nTraceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\nKeyError: "another task"\n'
+        "2026-12-02T16:53:48Z [info] [DAG TEST] end task task_id=validate_feed map_index=10 [airflow]\n"
+        "2026-12-02T16:53:49Z [info] [DAG TEST] starting task_id=validate_feed map_index=1 [airflow]\n"
+        "2026-12-02T16:53:50Z [error] Task failed with exception [task]\nTraceback (most recent call last):\n"
+        '  File "inbound.py", line 9, in validate\n    raise InboundValidationFailed(...)\n'
+        "expectations.inbound.InboundValidationFailed: hrss.wage_payment.v1 night 2026-11-22: held\n"
+        "2026-12-02T16:53:50Z [info] [DAG TEST] end task task_id=validate_feed map_index=1 [airflow]\n"
     )
-    held = TaskRun("validate_feed", 1, "hrss.wage_payment.v1", "failed", 1, 3.0, None, error="InboundValidationFailed")
+    held = TaskRun("validate_feed", 1, "hrss.wage_payment.v1", "failed", 1, 3.0, None, error="Inbound...()")
     assert failure_lines(held, log) == [
-        "          error: InboundValidationFailed",
-        f"          log:   {log}:3",
+        "          error: expectations.inbound.InboundValidationFailed: hrss.wage_payment.v1 night 2026-11-22: held",
+        f"          log:   {log}:8 (it failed)",
     ]
+    unlogged = TaskRun("render_docs", -1, None, "failed", 1, 3.0, None, error="OSError('disk full')")
+    assert failure_lines(unlogged, log)[0] == "          error: OSError('disk full')"  # the operator alert's
 
 
 def test_the_timing_table_sums_per_task_slowest_first():
