@@ -201,17 +201,59 @@ def validate_frame(
 ) -> ExpectationSuiteValidationResult:
     """Validate a DataFrame against a suite; the result is stored for Data Docs under `run_name`
     (as a summary; the caller gets it whole)."""
-    suite = context.suites.add_or_update(suite)
-    batch = _frame_batch_definition(context, suite.name)
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
-    )
+    definition = _validation_definition(context, register_suite(context, suite))
     return definition.run(
         batch_parameters={"dataframe": _naive_utc(frame)},
         expectation_parameters=parameters or {},
         result_format=result_format,
         run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
     )
+
+
+_registered: dict[tuple[int, str], tuple[ExpectationSuite, str, ExpectationSuite]] = {}
+
+
+def _content(suite: ExpectationSuite) -> str:
+    doc: dict[str, Any] = dict(suite.to_json_dict())
+    doc.pop("id", None)
+    # GX assigns ids when it stores a suite: not content.
+    doc["expectations"] = [{k: v for k, v in e.items() if k != "id"} for e in doc.get("expectations") or []]
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def register_suite(context: AbstractDataContext, suite: ExpectationSuite) -> ExpectationSuite:
+    """The suite as stored in the context, written only when its content changed: suites follow
+    the contracts, and rewriting every suite file on every validation was a good part of a small
+    night's validation time (issue 15). The same suite object is not even compared again."""
+    key = (id(context), suite.name)
+    known = _registered.get(key)
+    if known is not None and known[0] is suite:
+        return known[2]
+    content = _content(suite)
+    if known is None or known[1] != content:
+        known = (suite, content, context.suites.add_or_update(suite))
+    else:
+        known = (suite, content, known[2])
+    _registered[key] = known
+    return known[2]
+
+
+_definitions: dict[tuple[int, str], tuple[ExpectationSuite, gx.ValidationDefinition]] = {}
+
+
+def _validation_definition(context: AbstractDataContext, suite: ExpectationSuite) -> gx.ValidationDefinition:
+    key = (id(context), suite.name)
+    known = _definitions.get(key)
+    if known is None or known[0] is not suite:
+        batch = _frame_batch_definition(context, suite.name)
+        known = (
+            suite,
+            context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+            ),
+        )
+        _definitions[key] = known
+    return known[1]
 
 
 def _frame_batch_definition(context: AbstractDataContext, asset_name: str):

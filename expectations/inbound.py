@@ -55,6 +55,7 @@ from expectations.gx_project import (
     raised,
     validate_frame,
 )
+from expectations.sql_suite import run_suite, sql_translatable
 from expectations.suites import MIN_ROWS_PARAMETER, FeedSuites, expectation_label, feed_suites, result_config
 from ingestion.raw_tables import STAGED_BATCH_STATUSES, BatchStatus, sql_strings
 
@@ -404,6 +405,119 @@ def _quarantine(con: duckdb.DuckDBPyConnection, contract: Contract, verdicts: Re
             WHERE b.{key} = q.k {topic}""")
 
 
+def _registry_relations(contract: Contract, contracts: dict[str, Contract]) -> dict[str, str]:
+    """Registry name -> SQL relation of its keys (column v), for the SQL suites."""
+    relations = {}
+    for ref in {f.references for f in contract.fields if f.references}:
+        topic, column = ref.rsplit(".", 1)
+        relations[ref] = f'(SELECT DISTINCT "{column}" AS v FROM {contracts[topic].qualified_table})'
+    return relations
+
+
+def _unfit(con: duckdb.DuckDBPyConnection, contract: Contract, where: str, params: list[object]) -> dict[int, str]:
+    """Row id -> why it cannot be validated (the guards), for the rows matching `where`."""
+    why = _why_not(contract)
+    return {
+        int(row): reason
+        for row, reason in con.execute(
+            f"SELECT rowid, {why} FROM {contract.qualified_table} WHERE ({where}) AND {why} IS NOT NULL", params
+        ).fetchall()
+    }
+
+
+def _pandas_record_verdicts(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    contracts: dict[str, Contract],
+    batches: str,
+    run_name: str,
+) -> tuple[RecordVerdicts, dict[int, str]]:
+    """The records suite run by GX on a DataFrame (a suite with an expectation sql_suite cannot
+    express, or whose SQL raised): verdicts of the pending rows, and the rows a frame cannot hold."""
+    with registries(_registry_keys(con, contract, contracts)):
+        pending, unfit = _frame(con, contract, f"_batch_id IN ({batches})", [contract.topic])
+        if not len(pending):
+            return RecordVerdicts(), unfit
+        frame = pending
+        if key := _suites(contract).context_key:  # earlier records of the same cases, validated on earlier nights
+            earlier, _ = _frame(
+                con,
+                contract,
+                f'_batch_id NOT IN ({batches}) AND "{key}" IN '
+                f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
+                [contract.topic],
+            )
+            frame = pd.concat([pending, earlier])
+        return _record_failures(context, contract, frame, pending.index, run_name), unfit
+
+
+def _sql_record_verdicts(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    contracts: dict[str, Contract],
+    batches: str,
+    run_name: str,
+    use_sql: bool,
+) -> tuple[RecordVerdicts, dict[int, str]] | None:
+    """The records suite in one DuckDB pass (expectations.sql_suite), or None when it cannot run there."""
+    suite, registry = _suites(contract).records, _registry_relations(contract, contracts)
+    if not use_sql or not sql_translatable(suite, registry):
+        return None
+    unfit = _unfit(con, contract, f"_batch_id IN ({batches})", [contract.topic])
+    why, table = _why_not(contract), contract.qualified_table
+    rows = (
+        f"SELECT rowid AS {ROW_ID}, {{pending}} AS _pending, {_fields(contract)} FROM {table} WHERE {why} IS NULL AND "
+    )
+    select = rows.format(pending="true") + f"_batch_id IN ({batches})"
+    if key := _suites(contract).context_key:  # earlier records of the same cases, validated on earlier nights
+        same_cases = f'"{key}" IN (SELECT "{key}" FROM {table} WHERE _batch_id IN ({batches}))'
+        select += " UNION ALL " + rows.format(pending="false") + f"_batch_id NOT IN ({batches}) AND {same_cases}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gs_records AS {select}", [contract.topic])
+    if not one_row(con, "SELECT count(*) FILTER (WHERE _pending) FROM _gs_records")[0]:
+        return RecordVerdicts(), unfit
+    try:
+        run = run_suite(con, context, suite, "_gs_records", run_name=run_name, registries=registry, rows=ROW_ID)
+    except duckdb.Error as exc:
+        raise _SqlRaised(suite.name) from exc
+    return RecordVerdicts(failed=run.failed, unvalidated=run.raised), unfit
+
+
+def _batch_failures(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    contracts: dict[str, Contract],
+    night: str,
+    params: list[object],
+    run_name: str,
+    min_rows: int,
+    use_sql: bool,
+) -> list[str]:
+    """Failed batch-level expectations of the night's rows (temp table _gs_night); [] if it passes."""
+    suite, registry = _suites(contract).batch, _registry_relations(contract, contracts)
+    parameters = {MIN_ROWS_PARAMETER: min_rows}
+    if use_sql and sql_translatable(suite, registry):
+        try:
+            run = run_suite(
+                con, context, suite, "_gs_night", run_name=run_name, parameters=parameters, registries=registry
+            )
+        except duckdb.Error as exc:
+            raise _SqlRaised(suite.name) from exc
+        return failed_expectations(run.result)
+    with registries(_registry_keys(con, contract, contracts)):
+        night_frame, _ = _frame(con, contract, f"_batch_id IN ({night})", params)
+        return failed_expectations(
+            validate_frame(context, suite, night_frame, run_name=run_name, parameters=parameters)
+        )
+
+
+class _SqlRaised(Exception):
+    """A suite's SQL raised on some value; DuckDB aborts the transaction, so the night is judged
+    again from the start with GX on DataFrames, which isolates the values an expectation raises on."""
+
+
 def validate_feed(
     con: duckdb.DuckDBPyConnection,
     context: AbstractDataContext,
@@ -412,8 +526,31 @@ def validate_feed(
     logical_date: dt.date | None,
 ) -> InboundResult:
     """Validate the feed's pending batches and settle the night's verdict (see module doc)."""
+    for use_sql in (True, False):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = _judge(con, context, contract, contracts, logical_date, use_sql)
+            con.execute("COMMIT")
+            return result
+        except _SqlRaised:
+            con.execute("ROLLBACK")
+            log.warning("%s: a suite raised in SQL, validating with GX on DataFrames", contract.topic, exc_info=True)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    raise AssertionError("unreachable: the DataFrame pass does not raise _SqlRaised")
+
+
+def _judge(
+    con: duckdb.DuckDBPyConnection,
+    context: AbstractDataContext,
+    contract: Contract,
+    contracts: dict[str, Contract],
+    logical_date: dt.date | None,
+    use_sql: bool,
+) -> InboundResult:
+    """validate_feed's work, inside its transaction."""
     result = InboundResult(contract.topic, logical_date, uuid.uuid4().hex)
-    suites = _suites(contract)
     run_name = f"{contract.topic} {logical_date or 'undated'}"
     now = dt.datetime.now(dt.UTC)
     batches = f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND status = '{BatchStatus.PENDING}'"
@@ -423,69 +560,62 @@ def validate_feed(
         f"SELECT batch_id FROM {RAW_SCHEMA}._batches WHERE topic = $1 AND (status = '{BatchStatus.PENDING}' "
         f"OR (logical_date IS NOT DISTINCT FROM $2 AND status <> '{BatchStatus.ACCEPTED}'))"
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        with registries(_registry_keys(con, contract, contracts)):
-            pending, unfit = _frame(con, contract, f"_batch_id IN ({batches})", [contract.topic])
-            result.records_validated = len(pending) + len(unfit)
-            verdicts = RecordVerdicts(unvalidated={row: [why] for row, why in unfit.items()})
-            if len(pending):
-                frame = pending
-                if suites.context_key:  # earlier records of the same cases, validated on earlier nights
-                    key = suites.context_key
-                    earlier, _ = _frame(
-                        con,
-                        contract,
-                        f'_batch_id NOT IN ({batches}) AND "{key}" IN '
-                        f'(SELECT "{key}" FROM {contract.qualified_table} WHERE _batch_id IN ({batches}))',
-                        [contract.topic],
-                    )
-                    frame = pd.concat([pending, earlier])
-                found = _record_failures(context, contract, frame, pending.index, run_name)
-                verdicts.failed.update(found.failed)
-                for row, whys in found.unvalidated.items():
-                    verdicts.unvalidated.setdefault(row, []).extend(whys)
-            if verdicts.rows():
-                _quarantine(con, contract, verdicts, now)
-                result.quarantined = len(verdicts.rows())
-                for row in verdicts.rows():
-                    for label in verdicts.labels(row):
-                        result.quarantine_reasons[label] = result.quarantine_reasons.get(label, 0) + 1
-            # Rows of batches judged before are all fit (unfit ones were quarantined then).
-            night_frame, _ = _frame(con, contract, f"_batch_id IN ({night})", [contract.topic, logical_date])
-            result.night_rows = len(night_frame)
-            if not len(night_frame) and _operator_accepted(con, contract, logical_date):
-                result.status = BatchStatus.ACCEPTED.value  # nothing new since the operator accepted the night
-            else:
-                batch_result = validate_frame(
-                    context,
-                    suites.batch,
-                    night_frame,
-                    run_name=run_name,
-                    parameters={MIN_ROWS_PARAMETER: _min_rows(con, contract, logical_date)},
-                )
-                result.failed_batch_expectations = failed_expectations(batch_result)
-                result.status = (BatchStatus.RELEASED if batch_result.success else BatchStatus.HELD).value
-                con.execute(
-                    f"""UPDATE {RAW_SCHEMA}._batches SET status = $3, validation_id = $4
-                                WHERE batch_id IN ({night})""",
-                    [contract.topic, logical_date, result.status, result.validation_id],
-                )
-        con.execute(
-            f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                result.validation_id,
-                contract.topic,
-                logical_date,
-                result.records_validated,
-                result.quarantined,
-                result.status,
-                result.failed_batch_expectations,
-                now,
-            ],
+    result.records_validated = one_row(
+        con, f"SELECT count(*) FROM {contract.qualified_table} WHERE _batch_id IN ({batches})", [contract.topic]
+    )[0]
+    found, unfit = _sql_record_verdicts(
+        con, context, contract, contracts, batches, run_name, use_sql
+    ) or _pandas_record_verdicts(con, context, contract, contracts, batches, run_name)
+    verdicts = RecordVerdicts(unvalidated={row: [why] for row, why in unfit.items()})
+    verdicts.failed.update(found.failed)
+    for row, whys in found.unvalidated.items():
+        verdicts.unvalidated.setdefault(row, []).extend(whys)
+    if verdicts.rows():
+        _quarantine(con, contract, verdicts, now)
+        result.quarantined = len(verdicts.rows())
+        for row in verdicts.rows():
+            for label in verdicts.labels(row):
+                result.quarantine_reasons[label] = result.quarantine_reasons.get(label, 0) + 1
+    # Rows of batches judged before are all fit (unfit ones were quarantined then).
+    night_params: list[object] = [contract.topic, logical_date]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gs_night AS SELECT {_fields(contract)} FROM {contract.qualified_table} "
+        f"WHERE _batch_id IN ({night})",
+        night_params,
+    )
+    result.night_rows = one_row(con, "SELECT count(*) FROM _gs_night")[0]
+    if not result.night_rows and _operator_accepted(con, contract, logical_date):
+        result.status = BatchStatus.ACCEPTED.value  # nothing new since the operator accepted the night
+    else:
+        result.failed_batch_expectations = _batch_failures(
+            con,
+            context,
+            contract,
+            contracts,
+            night,
+            night_params,
+            run_name,
+            _min_rows(con, contract, logical_date),
+            use_sql,
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        result.status = (BatchStatus.HELD if result.failed_batch_expectations else BatchStatus.RELEASED).value
+        con.execute(
+            f"""UPDATE {RAW_SCHEMA}._batches SET status = $3, validation_id = $4
+                        WHERE batch_id IN ({night})""",
+            [contract.topic, logical_date, result.status, result.validation_id],
+        )
+    con.execute("DROP TABLE IF EXISTS _gs_records; DROP TABLE IF EXISTS _gs_night")
+    con.execute(
+        f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.validation_id,
+            contract.topic,
+            logical_date,
+            result.records_validated,
+            result.quarantined,
+            result.status,
+            result.failed_batch_expectations,
+            now,
+        ],
+    )
     return result
