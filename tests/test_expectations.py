@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 import yaml
@@ -11,9 +14,14 @@ from stdnum.cn import ric, uscc
 
 from core.config import INBOUND_CONTRACTS_DIR
 from core.contracts import Contract, load_contracts
-from expectations.domain import registries
+from devstack.synthetic.feeds import generate_day
+from devstack.synthetic.violations import Rates
+from devstack.synthetic.world import build_world
+from expectations import inbound
+from expectations.domain import registries, valid_resident_id
 from expectations.gx_project import RECORD_RESULT_FORMAT, open_context, validate_frame
-from expectations.suites import feed_suites, suite
+from expectations.sql_suite import run_suite
+from expectations.suites import expectation_label, feed_suites, result_config, suite
 from transform import sources_yaml
 
 pytestmark = pytest.mark.integration
@@ -158,3 +166,64 @@ def test_stage_order_flags_the_step_that_comes_too_early(context):
         stage_order=["received", "accepted", "connected", "feedback", "closed"],
     )
     assert _unexpected(context, rule, frame) == {2}
+
+
+def test_the_fast_resident_id_check_agrees_with_stdnum():
+    rnd = random.Random(7)
+    numbers = []
+    for _ in range(3000):  # right check digit, birth date and place valid or not
+        body = rnd.choice(["110101", "430102", "999999", "110103"]) + f"{rnd.randrange(1890, 2030)}"
+        body += f"{rnd.randrange(0, 14):02d}{rnd.randrange(0, 33):02d}{rnd.randrange(1000):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        numbers += [number, number.lower(), f" {number}", number[:-1] + rnd.choice("0123456789X")]
+    assert sum(map(ric.is_valid, numbers)) > 500  # both verdicts are well represented
+    assert [valid_resident_id(n) for n in numbers] == [ric.is_valid(n) for n in numbers]
+
+
+def test_the_sql_pass_finds_the_same_unexpected_records_as_gx_on_a_frame(context):
+    """Every record expectation of the wage feed, in DuckDB SQL and in GX's pandas engine, on the
+    same rows with faults of each kind: the same rows fail the same expectations."""
+    contract = load_contracts(INBOUND_CONTRACTS_DIR)[WAGE]
+    day = dt.date(2026, 11, 22)
+    records = generate_day(build_world(seed=3, workers=80), day, day, Rates(violation=0, malformed=0)).records[WAGE]
+    faults = [
+        {"payer_uscc": "91330106MA2GL1RQ50"},  # check character
+        {"worker_id_number": "110101199003074510"},  # check digit
+        {"amount_paid": "-1.00"},
+        {"payment_status": "lost"},
+        {"amount_paid": "99999.00", "includes_back_pay": False},  # the contract's SQL rule
+        {"payment_id": records[0]["payment_id"]},  # a duplicate key
+        {"pay_period": None},
+    ]
+    rows = [dict(r, **fault) for r, fault in zip(records[1:], faults, strict=False)] + records[len(faults) + 1 :]
+    rows.insert(0, records[0])
+    names = [f.name for f in contract.fields]
+    with duckdb.connect() as con:
+        con.execute(f"CREATE SCHEMA {contract.qualified_table.split('.')[0]}")
+        con.execute(
+            f"CREATE TABLE {contract.qualified_table} ("
+            + ", ".join(f'"{f.name}" {f.physical_type}' for f in contract.fields)
+            + ")"
+        )
+        con.executemany(
+            f"INSERT INTO {contract.qualified_table} VALUES ({', '.join('?' for _ in names)})",
+            [[r.get(n) for n in names] for r in rows],
+        )
+        records_suite = feed_suites(contract).records
+        frame, unfit = inbound._frame(con, contract, "true", [])
+        assert not unfit
+        by_gx: dict[str, set[int]] = {}
+        for r in validate_frame(
+            context, records_suite, frame, run_name="gx", result_format=RECORD_RESULT_FORMAT
+        ).results:
+            for row in r.result.get("unexpected_index_list") or []:
+                by_gx.setdefault(expectation_label(result_config(r)), set()).add(int(row))
+        table = contract.qualified_table
+        con.execute(f"CREATE TEMP TABLE _gs_records AS SELECT rowid AS _row, true AS _pending, * FROM {table}")
+        run = run_suite(con, context, records_suite, "_gs_records", run_name="sql", rows="_row")
+    by_sql: dict[str, set[int]] = {}
+    for row, labels in run.failed.items():
+        for label in labels:
+            by_sql.setdefault(label, set()).add(row)
+    assert len(by_gx) >= 6 and not run.raised
+    assert by_sql == by_gx
