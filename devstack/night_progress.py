@@ -28,6 +28,8 @@ POLL_SECONDS = 0.5
 ALERT_WAIT_SECONDS = 3.0
 # A task instance is reported once per try when it reaches one of these (up_for_retry: a try failed).
 REPORTED_STATES = ("success", "failed", "skipped", "upstream_failed", "up_for_retry", "removed")
+# States of a task instance that never ran (Airflow may still record a zero duration for them).
+NOT_RUN = ("upstream_failed", "removed")
 # Where a task's return value says how many rows it handled: publish_dataset's rows, ingest_feed's
 # loaded records, validate_feed's validated records; quarantined ones are named beside them.
 ROW_KEYS = ("rows", "loaded", "records_validated")
@@ -234,12 +236,9 @@ class NightWatch:
 
 def task_line(task: TaskRun, elapsed: float) -> str:
     """`  1:02  ingest_feed[hrss.wage_payment.v1]   success   1.9 s  919 rows, 5 quarantined`."""
-    seconds = f"{task.seconds:6.1f} s" if task.seconds is not None else " " * 8
-    state = (
-        task.state
-        if task.try_number <= 1 or task.state == "upstream_failed"
-        else f"{task.state} (try {task.try_number})"
-    )
+    ran = task.state not in NOT_RUN
+    seconds = f"{task.seconds:6.1f} s" if ran and task.seconds is not None else " " * 8
+    state = task.state if task.try_number <= 1 or not ran else f"{task.state} (try {task.try_number})"
     minutes, secs = divmod(int(elapsed), 60)
     return f"  {minutes:2d}:{secs:02d}  {task.name:<72} {state:<15} {seconds}  {task.rows}".rstrip()
 

@@ -160,3 +160,4 @@ def test_the_timing_table_sums_per_task_slowest_first():
     ]
     assert marts.split()[0] == "dbt_marts" and total.split() == ["all", "tasks", "4", "10.0", "100.0%"]
     assert dag.split()[:3] == ["DAG", "run", "12.0"]
+    assert task_line(tasks[3], 1).split() == ["0:01", "dbt_marts", "upstream_failed"]  # it never ran: no seconds
