@@ -26,7 +26,14 @@ import pyarrow as pa
 
 from core.contracts import RAW_SCHEMA, Contract
 from ingestion.raw_tables import METADATA_COLUMNS
-from ingestion.record_sql import RECORD_REASON, envelope_json_type, message_reason_sql, typed_record_sql
+from ingestion.record_sql import (
+    RECORD_REASON,
+    envelope_json_type,
+    keys_sound_sql,
+    message_reason_sql,
+    strict_envelope_sql,
+    typed_record_sql,
+)
 from ingestion.signing import MessageVerifier
 
 log = logging.getLogger(__name__)
@@ -132,11 +139,17 @@ class BatchWriter:
         self.cluster_id = cluster_id
         self.verify = verifier or MessageVerifier()
         con.execute("SET preserve_insertion_order = false")  # raw rows carry their Kafka offsets instead
-        # One JSON parse per message; the slower diagnosis runs only for messages that failed it.
+        # One strict JSON parse and one key count per sound message; the lenient parse and the slower
+        # diagnoses run only for messages that failed them (missing, unknown or repeated keys, not JSON).
         self._parse_sql = f"""
             CREATE OR REPLACE TEMP TABLE _gs_msg AS
-            SELECT "partition", "offset", try(from_json(value, {envelope_json_type(contract)})) AS env, content_sha256
-            FROM _gs_batch"""
+            WITH parsed AS MATERIALIZED (
+                SELECT "partition", "offset", value, content_sha256, {strict_envelope_sql(contract)} AS strict_env
+                FROM _gs_batch)
+            SELECT "partition", "offset", content_sha256,
+                   coalesce(strict_env, try(from_json(value, {envelope_json_type(contract)}))) AS env,
+                   {keys_sound_sql(contract)} AS keys_sound
+            FROM parsed"""
         # Each message's key in raw._messages: its id when it loads, else the sha256 of its bytes (empty
         # messages and tombstones: their coordinates, so that each is quarantined). Then redelivery:
         # a key already known (with the same bytes, or stored before hashes were kept) is skipped; a

@@ -37,6 +37,25 @@ def envelope_json_type(contract: Contract) -> str:
     return _quote_literal(json.dumps(shape))
 
 
+def strict_envelope_sql(contract: Contract, value: str = "value") -> str:
+    """The message parsed as envelope_json_type when every envelope and record key of the contract is present,
+    none of them twice, else NULL: json_transform_strict fails on a missing or repeated known key."""
+    return f"try(json_transform_strict({value}, {envelope_json_type(contract)}))"
+
+
+def keys_sound_sql(contract: Contract, value: str = "value", strict: str = "strict_env") -> str:
+    """True when the message provably names no key twice, with one cheap key count instead of
+    duplicate_keys_sql's comparisons: `strict` (strict_envelope_sql) holds every known key once, so
+    when the envelope and each record have exactly as many keys as the contract, none is unknown or
+    repeated. False sends the message to duplicate_keys_sql (a message with extra or missing keys)."""
+    per_record = len(contract.fields)
+    return (
+        f"CASE WHEN {strict} IS NOT NULL THEN coalesce(len(json_keys({value})) = {len(ENVELOPE_FIELDS) + 1} "
+        f"AND len(flatten(json_keys({value}, '$.records[*]'))) = {per_record} * len({strict}.records), false) "
+        "ELSE false END"
+    )
+
+
 def duplicate_keys_sql(value: str = "value") -> str:
     """True when the envelope or one of its records names a key twice (DuckDB would read the first,
     most JSON libraries the last). Deeper objects are never read by key: a VARCHAR field holding one
@@ -47,13 +66,15 @@ def duplicate_keys_sql(value: str = "value") -> str:
     )
 
 
-def message_reason_sql(contract: Contract, value: str = "value", env: str = "env") -> str:
+def message_reason_sql(
+    contract: Contract, value: str = "value", env: str = "env", keys_sound: str = "keys_sound"
+) -> str:
     """Why a message cannot be loaded at all (NULL when its envelope is sound).
 
     Reads the batch's columns `value` (the text, NULL when not UTF-8), `tombstone`, `empty`,
-    `sig_problem` and `signer` (from ingestion.signing, verified in Python) and `env`, the message
-    parsed by try(from_json(...)): NULL when the text is not JSON. The slower diagnoses are
-    evaluated only for the messages that reach them (CASE is lazy in DuckDB).
+    `sig_problem` and `signer` (from ingestion.signing, verified in Python), `env`, the message
+    parsed by try(from_json(...)) (NULL when the text is not JSON), and `keys_sound` (keys_sound_sql).
+    The slower diagnoses are evaluated only for the messages that reach them (CASE is lazy in DuckDB).
     """
     topic = _quote_literal(contract.topic)
     major = _quote_literal(contract.version.split(".")[0])
@@ -67,7 +88,7 @@ def message_reason_sql(contract: Contract, value: str = "value", env: str = "env
         WHEN {value} IS NULL THEN 'message is not valid UTF-8'
         WHEN {env} IS NULL THEN
             CASE WHEN json_valid({value}) THEN 'envelope is not a JSON object' ELSE 'message is not valid JSON' END
-        WHEN {duplicate_keys_sql(value)} THEN 'duplicate JSON keys in the envelope or a record'
+        WHEN NOT {keys_sound} AND {duplicate_keys_sql(value)} THEN 'duplicate JSON keys in the envelope or a record'
         WHEN {env}.message_id IS NULL OR {env}.message_id = '' THEN 'envelope: message_id missing'
         WHEN {env}.contract IS DISTINCT FROM {topic}
             THEN 'envelope: contract ' || coalesce({env}.contract, 'missing') || ' does not match topic ' || {topic}

@@ -446,9 +446,15 @@ def test_envelopes_with_duplicate_keys_are_quarantined(broker, tmp_path):
         b'"payment_status": "paid"', b'"payment_status": "paid", "payment_status": "unpaid"'
     )
     assert b'"payment_status": "unpaid"' in record
-    publish(broker.bootstrap, contract.topic, [top, record, envelope(contract, "fine", [sample_record(contract, 3)])])
+    # a repeated key the contract does not name (every contract key present once: the loader's fast path)
+    unknown = envelope(contract, "dup-unknown", [sample_record(contract, 4)]).replace(
+        b'"payment_status": "paid"', b'"payment_status": "paid", "note": 1, "note": 2'
+    )
+    assert b'"note": 2' in unknown
+    fine = envelope(contract, "fine", [sample_record(contract, 3)])
+    publish(broker.bootstrap, contract.topic, [top, record, unknown, fine])
     (result,) = ingest(tmp_path / "wh.duckdb", [contract], broker.bootstrap)
-    assert (result.counts.loaded, result.counts.quarantined) == (1, 2)
+    assert (result.counts.loaded, result.counts.quarantined) == (1, 3)
     assert {r for _, _, r in quarantined(tmp_path / "wh.duckdb", contract.topic)} == {
         "duplicate JSON keys in the envelope or a record"
     }
