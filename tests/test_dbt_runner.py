@@ -103,26 +103,53 @@ def test_the_dag_passes_the_runs_data_day_as_the_var(logical_date):
     assert data_date(when) == DAY
 
 
+def test_the_dags_tasks_run_dbt_on_the_nights_parsed_manifest(settings, recording, tmp_path):
+    """cosmos runs each layer's command; the dbtRunner it calls is given the night's manifest, parsed once."""
+    dbt = recording()
+    for task in layer_tasks():
+        task.vars = dbt_runner.dbt_vars(DAY.isoformat())  # as Airflow renders it for the run
+        command = ["dbt", *dbt_runner.build_command(task.select)]
+        assert task.run_dbt_runner(command, env=dbt_runner.dbt_env(settings), cwd=str(tmp_path)).success
+    assert len(dbt.parses) == 1
+    assert [options(args)[1]["--select"] for args, _ in dbt.calls] == [layer.select for layer in NIGHT_LAYERS]
+    assert all(m is dbt_runner.night_manifest(settings, DAY) for m in dbt.manifests)
+
+
 class RecordingDbt:
-    """Stands in for dbt's dbtRunner: records every invocation (its arguments and the warehouse and
-    telemetry variables it saw) and fails the build of the layer `failing`."""
+    """Stands in for dbt's dbtRunner: records every build and docs invocation (its arguments and the
+    warehouse and telemetry variables it saw), the manifest each was given and every `dbt parse` (which
+    saves an empty project's state where dbt would), and fails the build of the layer `failing`."""
 
     def __init__(self, failing: str | None) -> None:
         self.failing = failing
         self.calls: list[tuple[list[str], dict[str, str | None]]] = []
+        self.manifests: list[object] = []  # the manifest given to each recorded call
+        self.parses: list[list[str]] = []
+        self._manifest: object = None
 
-    def __call__(self) -> RecordingDbt:  # dbtRunner() → the recorder
+    def __call__(self, manifest: object = None, callbacks: object = None) -> RecordingDbt:  # dbtRunner(...)
+        self._manifest = manifest
         return self
 
     def invoke(self, args: list[str]):
         import os
 
         from dbt.cli.main import dbtRunnerResult
+        from dbt.contracts.graph.manifest import Manifest
         from dbt.contracts.results import RunExecutionResult
+        from dbt.parser.manifest import extended_mashumaro_encoder
 
+        if args[0] == "parse":
+            self.parses.append(list(args))
+            target = Path(str(options(args)[1]["--target-path"]))
+            target.mkdir(parents=True)
+            (target / "partial_parse.msgpack").write_bytes(Manifest().to_msgpack(extended_mashumaro_encoder))
+            (target / "manifest.json").write_text("{}", encoding="utf-8")
+            return dbtRunnerResult(success=True, result=None)
         seen = {name: os.environ.get(name) for name in ("GIGSHIELD_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
         self.calls.append((list(args), seen))
-        select = options(args)[1].get("--select")
+        self.manifests.append(self._manifest)
+        select = options(args)[1].get("--select") if args[0] == "build" else None
         if self.failing and select == next(layer.select for layer in NIGHT_LAYERS if layer.name == self.failing):
             return dbtRunnerResult(success=False, exception=RuntimeError("a model failed"))
         return dbtRunnerResult(success=True, result=RunExecutionResult(results=[], elapsed_time=0.0))
@@ -156,6 +183,40 @@ def test_the_night_runs_the_dags_layers_in_order_with_the_runners_options(settin
         assert found["--target-path"] == str(settings.paths.dbt / "target")
         assert found["--log-path"] == str(settings.paths.dbt / "logs")
         assert seen == {"GIGSHIELD_WAREHOUSE": str(settings.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def test_the_layers_and_the_docs_share_one_parse_per_night(settings, recording):
+    dbt = recording()
+    dbt_runner.build_night(settings, as_of=DAY)
+    dbt_runner.generate_docs(settings, as_of=DAY)
+    (parse,) = dbt.parses
+    assert json.loads(str(options(parse)[1]["--vars"])) == {"as_of_date": "2026-11-22"}
+    assert [args[:2] for args, _ in dbt.calls] == [["build", "--select"]] * len(NIGHT_LAYERS) + [["docs", "generate"]]
+    assert "--no-compile" in dbt.calls[-1][0]  # the docs need the catalog only: the analysts get no compiled SQL
+    (manifest,) = {id(m): m for m in dbt.manifests}.values()  # the same parsed manifest for every command
+    assert manifest is dbt_runner.night_manifest(settings, DAY) and manifest is not None
+    docs = settings.paths.dbt / "docs" / "target" / "manifest.json"
+    assert docs.read_bytes() == (dbt_runner.parse_folder(settings, DAY) / "manifest.json").read_bytes()
+
+
+def test_a_new_day_or_a_changed_project_is_parsed_again(settings, recording, tmp_path, monkeypatch):
+    import shutil
+
+    dbt = recording()
+    first = dbt_runner.parse_folder(settings, DAY)
+    assert dbt_runner.parse_folder(settings, DAY) == first and len(dbt.parses) == 1  # kept on disk
+    following = dbt_runner.parse_folder(settings, DAY + dt.timedelta(days=1))  # new vars: a new parse
+    assert len(dbt.parses) == 2 and following != first and not first.exists()  # the older night's is removed
+    project = tmp_path / "project"
+    shutil.copytree(dbt_runner.PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(dbt_runner, "PROJECT_DIR", project)
+    unchanged = dbt_runner.parse_key(settings, DAY)
+    (project / "target").mkdir(exist_ok=True)
+    (project / "target" / "anything.json").write_text("{}", encoding="utf-8")  # dbt's output: not a source
+    assert dbt_runner.parse_key(settings, DAY) == unchanged
+    model = next((project / "models").rglob("*.sql"))
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- edited\n", encoding="utf-8")
+    assert dbt_runner.parse_key(settings, DAY) != unchanged
 
 
 def test_a_full_refresh_night_refreshes_every_layer(settings, recording):

@@ -6,6 +6,13 @@ each layer one `dbt build` of its models, data tests and unit tests; a failing l
 after it. Tests that join layers (e.g. a mart's relationship to a staging model) run with the later
 layer: indirect selection "buildable" takes a test once all its parents are built or upstream.
 
+One parse per night: dbt parses the project in full whenever the vars change, and as_of_date changes
+every night, so each dbt command would otherwise parse the project again (a partial parse still reads
+and checks the whole saved state and writes manifest.json again). night_manifest parses it once per
+data day (keyed by the project's files, the vars, the profile and dbt's version) into
+Settings.paths.dbt/parse/, and every layer and the docs build run on that manifest
+(dbtRunner(manifest=...)): a process parses or loads it once and reuses it for all its commands.
+
 In-process runs (dbtRunner) keep dbt's target and logs under Settings.paths.dbt (the docs under its
 docs/); the cosmos tasks run the same command in a copy of the project that cosmos makes.
 """
@@ -13,8 +20,11 @@ docs/); the cosmos tasks run the same command in a copy of the project that cosm
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +33,7 @@ from core.config import DBT_PROJECT_DIR, Settings
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
+    from dbt.contracts.graph.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,10 @@ TARGET_NAME = "embedded"
 
 # No telemetry (the project's flag says so too; DO_NOT_TRACK and cosmos' are devstack.airflow_home's).
 NO_TELEMETRY_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+# What dbt reads to parse the project (dbt_project.yml's *-paths and the profile); target/ and logs/ are its output.
+PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests")
+PARSE_STATE = "partial_parse.msgpack"  # dbt's own serialisation of the parsed manifest
 
 # (resource type, unique id, seconds) of one node a build ran
 NodeRun = tuple[str, str, float]
@@ -108,26 +123,107 @@ def build_selection(
 
 
 def generate_docs(settings: Settings, as_of: dt.date | None = None) -> Path:
-    """`dbt docs generate` for a data day, in its own folder (the night's target is left alone);
-    returns the target folder holding index.html, manifest.json and catalog.json."""
+    """`dbt docs generate` for a data day, in its own folder (the night's target is left alone), on the
+    night's parsed manifest and without compiling (the analysts' docs carry no compiled SQL): only the
+    catalog is read from the warehouse. Returns the target folder holding index.html, manifest.json (the
+    night's parse) and catalog.json."""
     work = settings.paths.dbt / "docs"
-    _invoke(settings, ["docs", "generate"], work, as_of)
+    parsed = parse_folder(settings, as_of)
+    (work / "target").mkdir(parents=True, exist_ok=True)  # dbt makes it only when it parses
+    _invoke(settings, ["docs", "generate", "--no-compile"], work, as_of, manifest=night_manifest(settings, as_of))
+    shutil.copyfile(parsed / "manifest.json", work / "target" / "manifest.json")
     return work / "target"
+
+
+def parse_key(settings: Settings, as_of: dt.date | None) -> str:
+    """What a parse depends on, hashed: dbt's version, the vars, the profile and target, dbt's environment
+    (the warehouse) and every file dbt reads to parse the project (path and content)."""
+    from dbt.version import __version__ as dbt_version
+
+    digest = hashlib.sha256(
+        json.dumps(
+            [dbt_version, as_of and dbt_vars(as_of.isoformat()), PROFILE_NAME, TARGET_NAME, dbt_env(settings)]
+        ).encode()
+    )
+    for source in PROJECT_SOURCES:
+        top = PROJECT_DIR / source
+        for path in sorted(top.rglob("*")) if top.is_dir() else [top]:
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(PROJECT_DIR)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def parse_folder(settings: Settings, as_of: dt.date | None) -> Path:
+    """The night's parse (`dbt parse` of the project for the day's vars): its target folder, with
+    manifest.json and partial_parse.msgpack, made once per parse_key; an older night's is removed."""
+    root = settings.paths.dbt / "parse"
+    folder = root / parse_key(settings, as_of)
+    if not (folder / PARSE_STATE).exists():
+        root.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".parsing-", dir=root))
+        try:
+            _invoke(settings, ["parse"], work, as_of)
+            (work / "target").replace(folder)  # complete parses only appear under their key
+        except OSError:
+            if not (folder / PARSE_STATE).exists():  # not a concurrent parse of the same key that won
+                raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        for old in root.iterdir():
+            if old != folder and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+# The manifest this process parsed or loaded last: (parse_key, manifest).
+_loaded: tuple[str, Manifest] | None = None
+
+
+def night_manifest(settings: Settings, as_of: dt.date | None) -> Manifest:
+    """The project parsed for a data day, shared by every dbt command of the night: parsed once
+    (parse_folder), loaded once per process from dbt's saved state, reused while the key holds."""
+    global _loaded
+    key = parse_key(settings, as_of)
+    if _loaded is None or _loaded[0] != key:
+        from dbt.contracts.graph.manifest import Manifest
+        from dbt.parser.manifest import extended_mashumuro_decoder
+
+        state = (parse_folder(settings, as_of) / PARSE_STATE).read_bytes()
+        _loaded = (key, Manifest.from_msgpack(state, decoder=extended_mashumuro_decoder))
+    return _loaded[1]
+
+
+def run_on_night_manifest(
+    settings: Settings, args: list[str], as_of: dt.date | None, **runner: object
+) -> dbtRunnerResult:
+    """`dbt <args>` in-process on the night's manifest (no parse); `runner`: dbtRunner's other arguments
+    (cosmos passes its callbacks)."""
+    from dbt.cli.main import dbtRunner  # heavy import: only when something runs dbt
+
+    os.environ.update(dbt_env(settings))
+    return dbtRunner(manifest=night_manifest(settings, as_of), **runner).invoke(args)  # type: ignore[arg-type]
 
 
 def _build(settings: Settings, command: list[str], as_of: dt.date | None, layer: str | None = None) -> list[NodeRun]:
     from dbt.contracts.results import RunExecutionResult
 
-    result = _invoke(settings, command, settings.paths.dbt, as_of, layer).result
+    manifest = night_manifest(settings, as_of)
+    result = _invoke(settings, command, settings.paths.dbt, as_of, layer, manifest).result
     assert isinstance(result, RunExecutionResult)  # what dbt build returns
     return [(r.node.resource_type, r.node.unique_id, r.execution_time) for r in result.results]
 
 
 def _invoke(
-    settings: Settings, command: list[str], work: Path, as_of: dt.date | None, layer: str | None = None
+    settings: Settings,
+    command: list[str],
+    work: Path,
+    as_of: dt.date | None,
+    layer: str | None = None,
+    manifest: Manifest | None = None,
 ) -> dbtRunnerResult:
-    """Run `dbt <command>` in-process with the project's profile against Settings.warehouse; `work`
-    holds its target and logs. Raises DbtFailed on failure, else returns dbt's result."""
+    """Run `dbt <command>` in-process with the project's profile against Settings.warehouse, on
+    `manifest` if given (else dbt parses); `work` holds its target and logs. Raises DbtFailed on
+    failure, else returns dbt's result."""
     from dbt.cli.main import dbtRunner  # heavy import: only when something runs dbt
 
     os.environ.update(dbt_env(settings))
@@ -148,7 +244,7 @@ def _invoke(
     ]
     if as_of:
         args += ["--vars", json.dumps(dbt_vars(as_of.isoformat()))]
-    result = dbtRunner().invoke(args)
+    result = dbtRunner(manifest=manifest).invoke(args)
     if not result.success:
         what = f"dbt {command[0]}" + (f" of layer {layer}" if layer else "")
         raise DbtFailed(f"{what} failed: {result.exception or 'see ' + str(work / 'logs')}", layer)
