@@ -1,6 +1,13 @@
 """Static documentation written next to the warehouse each night: GX Data Docs (every stored
 validation result) and the catalog of all data contracts, inbound and outbound.
 
+Data Docs are built incrementally: the site keeps a list of what it rendered (RENDERED, the keys of
+the validation results and a digest of each expectation suite), and a night renders only the results
+that are new and the suites that changed, then the index; a night with nothing new renders nothing.
+A stored result never changes under its key (new runs get new keys) but for the one-time scrub of
+older results, after which, as when the list is missing or a result was removed, the whole site is
+rebuilt.
+
 The contract catalog is a pure function of the files under contracts/ and of datacontract-cli's
 version, and rendering it takes datacontract-cli half a minute, so it is rendered once per distinct
 set of contracts and kept in a cache (CATALOG_CACHE, keyed by catalog_key) that each night copies
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,29 +28,67 @@ import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core.config import CONTRACTS_DIR, PROJECT_ROOT, DataPaths
 from publication.docs_assets import localise_site
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
 
 DATA_DOCS_SITE = "local_site"
 CATALOG_FILES = "**/*.odcs.yaml"  # what `datacontract catalog` is given, relative to the contracts folder
 CATALOG_CACHE = Path(os.environ.get("GIGSHIELD_CATALOG_CACHE", PROJECT_ROOT / ".cache" / "contract-catalog"))
 KEEP_CATALOGS = 3  # catalogs the cache keeps: the most recently used
 _BUILDING = ".building-"
+RENDERED = ".rendered.json"  # in the Data Docs site: what it was built from (key -> digest)
 
 
 def build_data_docs(data_dir: Path) -> Path:
-    """Render GX Data Docs, with their scripts and styles served locally; returns the site's index.html.
+    """Render GX Data Docs (what changed since the last build: see the module's docstring), with their
+    scripts and styles served locally; returns the site's index.html.
     Results stored before validation results were kept as summaries are scrubbed first, so no page
     renders a failing value."""
     from expectations.gx_project import open_context, scrub_stored_results  # GX: a heavy import, only here
 
     context = open_context(data_dir)
-    scrub_stored_results(data_dir)
-    context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    rescrubbed = scrub_stored_results(data_dir)
     site = DataPaths(data_dir).data_docs(DATA_DOCS_SITE)
+    sources = _sources(context)
+    rendered = {} if rescrubbed else _rendered(site)
+    changed = [key for name, (key, digest) in sources.items() if rendered.get(name) != digest]
+    if not changed and rendered.keys() == sources.keys() and (site / "index.html").is_file():
+        return site / "index.html"  # nothing new since the last build
+    incremental = bool(rendered) and rendered.keys() <= sources.keys()
+    # GX renders a page per given key and the whole index; None: every page.
+    context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=changed if incremental else None)
     localise_site(site)
+    manifest = site / RENDERED
+    manifest.with_suffix(".tmp").write_text(json.dumps({n: d for n, (_, d) in sources.items()}, sort_keys=True))
+    manifest.with_suffix(".tmp").replace(manifest)
     return site / "index.html"
+
+
+def _sources(context: AbstractDataContext) -> dict[str, tuple[Any, str]]:
+    """What the site renders, by key: each validation result (a stored result never changes, so its
+    digest is empty) and each expectation suite (a digest of its stored content)."""
+    sources: dict[str, tuple[Any, str]] = {}
+    for key in context.validation_results_store.list_keys():
+        sources["validations/" + "/".join(key.to_tuple())] = (key, "")
+    store = context.expectations_store
+    for key in store.list_keys():
+        content = json.dumps(store.get(key), sort_keys=True, default=str)
+        sources["expectations/" + "/".join(key.to_tuple())] = (key, hashlib.sha256(content.encode()).hexdigest())
+    return sources
+
+
+def _rendered(site: Path) -> dict[str, str]:
+    """The keys and digests the site was last built from; empty when unknown (a full build follows)."""
+    try:
+        rendered = json.loads((site / RENDERED).read_text())
+    except (OSError, ValueError):
+        return {}
+    return rendered if isinstance(rendered, dict) else {}
 
 
 def catalog_key(contracts_dir: Path = CONTRACTS_DIR) -> str:

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import uuid
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -41,6 +42,28 @@ def test_data_docs_show_the_latest_validation_results(tmp_path):
     rows = re.findall(r'<tr[^>]*data-index="\d+"[^>]*>(.*?)</tr>', dom, re.DOTALL)
     assert any(run_name in row for row in rows), "the latest validation run is not in the results table"
     assert any(f"{contract.topic}.batch" in row for row in rows)  # and the suite it validated
+
+
+def test_data_docs_render_only_the_new_results_and_nothing_when_nothing_is_new(tmp_path):
+    context = open_context(tmp_path)
+    contract = default_contracts()["samr.penalty.v1"]
+    frame = pd.DataFrame({f.name: pd.Series([], dtype="object") for f in contract.fields})
+
+    def night(run_name: str) -> dict[str, int]:  # a night's validation, then its Data Docs: page -> mtime
+        validate_frame(context, feed_suites(contract).batch, frame, run_name=run_name, parameters={"min_rows": 1})
+        index = build_data_docs(tmp_path)
+        return {str(p): p.stat().st_mtime_ns for p in index.parent.rglob("*.html")}
+
+    first = night("first night")
+    second = night("second night")
+    new = [p for p in second if p not in first]
+    assert len(new) == 1 and "second night" in new[0]  # one new result page ...
+    unchanged = [p for p in first if not p.endswith("index.html")]
+    assert all(second[p] == first[p] for p in unchanged)  # ... and no other page rendered again
+    index = next(p for p in second if p.endswith("/local_site/index.html"))
+    assert "first night" in Path(index).read_text() and "second night" in Path(index).read_text()
+    assert build_data_docs(tmp_path) == Path(index)  # nothing new: nothing rendered
+    assert {str(p): p.stat().st_mtime_ns for p in Path(index).parent.rglob("*.html")} == second
 
 
 def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
