@@ -414,6 +414,23 @@ def _registry_relations(contract: Contract, contracts: dict[str, Contract]) -> d
     return relations
 
 
+def _inline(sql: str, params: list[object]) -> str:
+    """sql with its $1, $2, ... replaced by literals: a view cannot take parameters, and the suites'
+    queries read the rows through views (a temp table would copy the night first)."""
+    for n in range(len(params), 0, -1):
+        value = params[n - 1]
+        if value is None:
+            literal = "NULL"
+        elif isinstance(value, dt.date):
+            literal = f"DATE '{value.isoformat()}'"
+        elif isinstance(value, str):
+            literal = sql_strings([value])[1:-1]
+        else:
+            raise TypeError(f"no literal for {value!r}")
+        sql = sql.replace(f"${n}", literal)
+    return sql
+
+
 def _unfit(con: duckdb.DuckDBPyConnection, contract: Contract, where: str, params: list[object]) -> dict[int, str]:
     """Row id -> why it cannot be validated (the guards), for the rows matching `where`."""
     why = _why_not(contract)
@@ -474,7 +491,7 @@ def _sql_record_verdicts(
     if key := _suites(contract).context_key:  # earlier records of the same cases, validated on earlier nights
         same_cases = f'"{key}" IN (SELECT "{key}" FROM {table} WHERE _batch_id IN ({batches}))'
         select += " UNION ALL " + rows.format(pending="false") + f"_batch_id NOT IN ({batches}) AND {same_cases}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _gs_records AS {select}", [contract.topic])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _gs_records AS {_inline(select, [contract.topic])}")
     if not one_row(con, "SELECT count(*) FILTER (WHERE _pending) FROM _gs_records")[0]:
         return RecordVerdicts(), unfit
     try:
@@ -495,7 +512,7 @@ def _batch_failures(
     min_rows: int,
     use_sql: bool,
 ) -> list[str]:
-    """Failed batch-level expectations of the night's rows (temp table _gs_night); [] if it passes."""
+    """Failed batch-level expectations of the night's rows (temp view _gs_night); [] if it passes."""
     suite, registry = _suites(contract).batch, _registry_relations(contract, contracts)
     parameters = {MIN_ROWS_PARAMETER: min_rows}
     if use_sql and sql_translatable(suite, registry):
@@ -578,11 +595,8 @@ def _judge(
                 result.quarantine_reasons[label] = result.quarantine_reasons.get(label, 0) + 1
     # Rows of batches judged before are all fit (unfit ones were quarantined then).
     night_params: list[object] = [contract.topic, logical_date]
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _gs_night AS SELECT {_fields(contract)} FROM {contract.qualified_table} "
-        f"WHERE _batch_id IN ({night})",
-        night_params,
-    )
+    night_rows = f"SELECT {_fields(contract)} FROM {contract.qualified_table} WHERE _batch_id IN ({night})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _gs_night AS {_inline(night_rows, night_params)}")
     result.night_rows = one_row(con, "SELECT count(*) FROM _gs_night")[0]
     if not result.night_rows and _operator_accepted(con, contract, logical_date):
         result.status = BatchStatus.ACCEPTED.value  # nothing new since the operator accepted the night
@@ -604,7 +618,7 @@ def _judge(
                         WHERE batch_id IN ({night})""",
             [contract.topic, logical_date, result.status, result.validation_id],
         )
-    con.execute("DROP TABLE IF EXISTS _gs_records; DROP TABLE IF EXISTS _gs_night")
+    con.execute("DROP VIEW IF EXISTS _gs_records; DROP VIEW IF EXISTS _gs_night")
     con.execute(
         f"INSERT INTO {RAW_SCHEMA}._validations VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

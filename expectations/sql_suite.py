@@ -84,10 +84,11 @@ def _column_map(column: str, bad: str, window: tuple[tuple[str, str], ...] = ())
     return Condition(f"({c} IS NOT NULL AND coalesce(({bad}), true))", f"{c} IS NULL", window)
 
 
-def to_sql(config: ExpectationConfiguration, n: int, registries: dict[str, str]) -> Condition | None:
+def to_sql(config: ExpectationConfiguration, n: int, registries: dict[str, str], relation: str) -> Condition | None:
     """The SQL of expectation number n of a suite, or None if it has none here. Identifier verdicts
     are read from temp table _gs_ids<n>, region codes from _gs_regions (run_suite writes them);
-    `registries` maps a registry to a relation of its keys (column v)."""
+    `registries` maps a registry to a relation of its keys (column v); `relation` is the one validated
+    (uniqueness reads it whole)."""
     t, kw = config.type, config.kwargs
     extra = set(kw) - _COMMON_KWARGS
     column: str = kw.get("column") or ""
@@ -109,7 +110,7 @@ def to_sql(config: ExpectationConfiguration, n: int, registries: dict[str, str])
             return None
         return _column_map(column, " OR ".join(f"{c} {op} {v!r}" for v, op in bounds))
     if t == "expect_column_values_to_be_unique" and not extra:
-        return _column_map(column, f"_w{n} > 1", ((f"_w{n}", f"count({c}) OVER (PARTITION BY {c})"),))
+        return _column_map(column, f"{c} IN (SELECT {c} FROM {relation} GROUP BY 1 HAVING count(*) > 1)")
     if t in _IDENTIFIER_CHECKS and not extra:
         return _column_map(column, f"{c} IN (SELECT v FROM _gs_ids{n} WHERE NOT ok)")
     if t == "expect_column_values_to_be_known_region_code" and not extra:
@@ -156,7 +157,7 @@ class SuiteRun:
 def sql_translatable(suite: ExpectationSuite, registries: dict[str, str]) -> bool:
     """Whether run_suite can evaluate every expectation of the suite."""
     return all(
-        e.configuration.type in SCHEMA_TYPES or to_sql(e.configuration, i, registries) is not None
+        e.configuration.type in SCHEMA_TYPES or to_sql(e.configuration, i, registries, relation="") is not None
         for i, e in enumerate(suite.expectations)
     )
 
@@ -274,34 +275,44 @@ def run_suite(
             "CREATE OR REPLACE TEMP TABLE _gs_regions AS SELECT unnest(?::VARCHAR[]) AS v",
             [sorted(domain.jurisdiction_region_codes())],
         )
-    conditions = {i: to_sql(c, i, registries) for i, c in enumerate(configs) if c.type not in SCHEMA_TYPES}
+    conditions = {i: to_sql(c, i, registries, relation) for i, c in enumerate(configs) if c.type not in SCHEMA_TYPES}
     if any(cond is None for cond in conditions.values()):
         raise ValueError(f"{suite.name}: an expectation has no SQL form (check sql_translatable first)")
     windows = [w for cond in conditions.values() if cond for w in cond.window]
-    selects = ["count(*)"]
+    source = relation
+    if windows:
+        source = f"(SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in windows)} FROM {relation})"
+    # Each condition is evaluated once per row (flags), then counted and listed.
+    flags, selects = [f"{rows}, _pending" if rows else "1 AS _one"], ["count(*)"]
     for i, cond in conditions.items():
         assert cond is not None
         if cond.aggregate:
             continue
-        selects.append(f"count(*) FILTER (WHERE {cond.missing})" if cond.missing else "NULL")
-        selects.append(f"count(*) FILTER (WHERE {cond.unexpected})")
+        flags.append(f"({cond.missing}) AS _m{i}" if cond.missing else f"NULL::BOOLEAN AS _m{i}")
+        flags.append(f"({cond.unexpected}) AS _u{i}")
+        selects.append(f"count_if(_m{i})" if cond.missing else "NULL")
+        selects.append(f"count_if(_u{i})")
         if rows:
-            selects.append(f"list({rows}) FILTER (WHERE _pending AND ({cond.unexpected}))")
-            errors = raised_values.get(i)
-            column = _q(configs[i].kwargs.get("column", ""))
-            selects.append(
-                f"list([{rows}::VARCHAR, {column}]) FILTER (WHERE _pending AND {column} IN "
-                f"(SELECT unnest(?::VARCHAR[])))"
-                if errors
-                else "NULL"
-            )
-    source = relation
-    if windows:
-        source = f"(SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in windows)} FROM {relation})"
+            if raised_values.get(i):
+                column = _q(configs[i].kwargs["column"])
+                flags.append(f"CASE WHEN {column} IN (SELECT unnest(?::VARCHAR[])) THEN {column} END AS _e{i}")
+                selects.append(f"list([{rows}::VARCHAR, _e{i}]) FILTER (WHERE _pending AND _e{i} IS NOT NULL)")
+            else:
+                selects.append("NULL")
+    judged = [i for i, cond in conditions.items() if cond and not cond.aggregate]
+    if rows and judged:  # failures are rare: one list of [row id, flag per expectation] of failing rows
+        flagged = ", ".join(f"_u{i}::BIGINT" for i in judged)
+        any_failed = " OR ".join(f"_u{i}" for i in judged)
+        selects.append(f"list([{rows}, {flagged}]) FILTER (WHERE _pending AND ({any_failed}))")
     params = [list(raised_values[i]) for i in conditions if rows and raised_values.get(i)]
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {source}", params).fetchone()
+    row = con.execute(f"SELECT {', '.join(selects)} FROM (SELECT {', '.join(flags)} FROM {source})", params).fetchone()
     assert row is not None  # an aggregate query returns one row
     element, values = row[0], list(row[1:])
+    failing: dict[int, list[int]] = {}  # expectation -> its failing rows
+    for entry in (values.pop() if rows and judged else None) or []:
+        for i, flag in zip(judged, entry[1:], strict=True):
+            if flag:
+                failing.setdefault(i, []).append(int(entry[0]))
     schema = _schema_results(context, con, suite, relation)
     run = SuiteRun(result=None)  # type: ignore[arg-type]  # set below
     results = []
@@ -321,10 +332,10 @@ def run_suite(
         missing, unexpected = values.pop(0), values.pop(0)
         exception: dict[str, Any] = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
         if rows:
-            failing, raising = values.pop(0), values.pop(0)
+            raising = values.pop(0)
             label = expectation_label(config)
-            for r in failing or []:
-                run.failed.setdefault(int(r), []).append(label)
+            for r in failing.get(i, []):
+                run.failed.setdefault(r, []).append(label)
             errors = raised_values.get(i, {})
             for r, value in raising or []:
                 run.raised.setdefault(int(r), []).append(
