@@ -45,6 +45,11 @@ def layer_task_id(layer: Layer) -> str:
     return f"dbt_{layer.name}"
 
 
+# cosmos deletes its copy of the project, target included, when the task ends: dbt need not write
+# manifest.json and run_results.json into it (the whole manifest, once per layer).
+NO_JSON = ("--no-write-json",)
+
+
 @functools.cache
 def night_layer_operator() -> type[BaseOperator]:
     """cosmos' DbtBuildLocalOperator, invoking dbtRunner on the night's parsed manifest (a class made on
@@ -63,7 +68,7 @@ def night_layer_operator() -> type[BaseOperator]:
                 self.log.info("Running dbt %s on the night's parsed manifest in %s", command[1:], cwd)
                 try:  # command[0] is the dbt executable (cosmos builds one command line for both modes)
                     return run_on_night_manifest(
-                        Settings.from_env(), command[1:], as_of, callbacks=self._dbt_runner_callbacks
+                        Settings.from_env(), [*command[1:], *NO_JSON], as_of, callbacks=self._dbt_runner_callbacks
                     )
                 finally:
                     reset_adapters()  # as cosmos does after each dbtRunner call: releases the adapters' semaphores
