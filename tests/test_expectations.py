@@ -20,7 +20,7 @@ from devstack.synthetic.world import build_world
 from expectations import inbound
 from expectations.domain import registries, valid_resident_id
 from expectations.gx_project import RECORD_RESULT_FORMAT, open_context, validate_frame
-from expectations.sql_suite import run_suite
+from expectations.sql_suite import SCHEMA_TYPES, run_suite
 from expectations.suites import expectation_label, feed_suites, result_config, suite
 from transform import sources_yaml
 
@@ -227,3 +227,34 @@ def test_the_sql_pass_finds_the_same_unexpected_records_as_gx_on_a_frame(context
             by_sql.setdefault(label, set()).add(row)
     assert len(by_gx) >= 6 and not run.raised
     assert by_sql == by_gx
+
+
+def test_the_sql_pass_judges_column_types_and_the_column_set_as_gx_does(context):
+    """The batch suite's schema checks, from DuckDB's dtypes, against GX on the frame: a column of the
+    wrong type (BIGINT where the contract says DECIMAL) and an extra column fail both ways."""
+    contract = load_contracts(INBOUND_CONTRACTS_DIR)[WAGE]
+    types = {f.name: ("BIGINT" if f.name == "amount_due" else f.physical_type) for f in contract.fields}
+    with duckdb.connect() as con:
+        table = contract.qualified_table
+        con.execute(f"CREATE SCHEMA {table.split('.')[0]}")
+        con.execute(f"CREATE TABLE {table} (" + ", ".join(f'"{n}" {t}' for n, t in types.items()) + ", extra INT)")
+        con.execute(f"INSERT INTO {table} (payment_id, amount_due, paid_date) VALUES ('p1', 3, DATE '2026-11-01')")
+        schema_suite = suite(
+            "schema",
+            [
+                e.configuration.to_json_dict()
+                for e in feed_suites(contract).batch.expectations
+                if e.configuration.type in SCHEMA_TYPES
+            ],
+            contract,
+            "batch",
+        )
+        frame = inbound._naive_utc(con.execute(f"SELECT * FROM {table}").df())
+        by_gx = validate_frame(context, schema_suite, frame, run_name="gx").results
+        by_sql = run_suite(con, context, schema_suite, table, run_name="sql").result.results
+    verdict = lambda results: {expectation_label(result_config(r)): r.success for r in results}  # noqa: E731
+    assert verdict(by_sql) == verdict(by_gx)
+    assert {label for label, ok in verdict(by_gx).items() if not ok} == {
+        "expect_column_values_to_be_of_type(amount_due)",
+        "expect_table_columns_to_match_set",
+    }
