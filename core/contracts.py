@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from open_data_contract_standard.model import CustomProperty, OpenDataContractStandard, SchemaProperty
-
 from core.config import INBOUND_CONTRACTS_DIR, OUTBOUND_CONTRACTS_DIR
+
+if TYPE_CHECKING:  # pydantic's ODCS models take a second to import: only where a contract is read
+    from open_data_contract_standard.model import CustomProperty, OpenDataContractStandard, SchemaProperty
 
 CONTRACT_SUFFIX = ".odcs.yaml"
 RAW_SCHEMA = "raw"
@@ -207,6 +208,8 @@ class Contract:
 
     @classmethod
     def from_file(cls, path: Path) -> Contract:
+        from open_data_contract_standard.model import OpenDataContractStandard
+
         odcs = OpenDataContractStandard.from_file(str(path))
         if not odcs.schema_ or len(odcs.schema_) != 1:
             raise ValueError(f"{path.name}: a feed contract has exactly one schema object")
@@ -268,6 +271,13 @@ class Contract:
         if self.document is None:
             raise ValueError(f"{self.topic}: contract was not loaded from a file")
         return self.document
+
+
+def contract_ids(directory: Path = INBOUND_CONTRACTS_DIR) -> list[str]:
+    """The ids (topics, dataset ids) of the contracts in a folder, from their file names alone
+    (Contract.from_file holds every file to <id>.odcs.yaml): for the DAG's task lists, which need
+    no contract read."""
+    return sorted(p.name.removesuffix(CONTRACT_SUFFIX) for p in directory.glob(f"*{CONTRACT_SUFFIX}"))
 
 
 def load_contracts(directory: Path = INBOUND_CONTRACTS_DIR) -> dict[str, Contract]:

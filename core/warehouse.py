@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:  # the helpers take a connection: importing DuckDB is the caller's (the DAG file imports the pool)
+    import duckdb
 
 # The Airflow pool (one slot) of every task that opens the warehouse: DuckDB lets one process at a time
 # open a file for writing, so those tasks take turns whatever the executor's parallelism.

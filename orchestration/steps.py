@@ -1,4 +1,7 @@
-"""The nightly agency sync's steps, as plain functions: the Airflow DAG calls them, tests call them too."""
+"""The nightly agency sync's steps, as plain functions: the Airflow DAG calls them, tests call them too.
+
+The module imports little (no DuckDB, Kafka client or contract parsing at import): the DAG's first
+tasks (list_feeds, list_datasets) import it for a list of file names; each step imports what it uses."""
 
 from __future__ import annotations
 
@@ -7,15 +10,11 @@ import logging
 from dataclasses import asdict
 from pathlib import Path
 
-import duckdb
-
 from alerts.operator import notify_operator_of_data
-from core.config import BEIJING, Settings
-from core.contracts import RAW_SCHEMA, default_contracts, outbound_contracts
+from core.config import BEIJING, INBOUND_CONTRACTS_DIR, OUTBOUND_CONTRACTS_DIR, Settings
+from core.contracts import RAW_SCHEMA, contract_ids, default_contracts, outbound_contracts
 from core.file_modes import restrict_sensitive_files
 from core.warehouse import one_row
-from ingestion.loader import ingest
-from ingestion.raw_tables import ensure_raw_tables
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ def data_date(logical_date: dt.datetime) -> dt.date:
 
 
 def feed_topics() -> list[str]:
-    return sorted(default_contracts())
+    return contract_ids(INBOUND_CONTRACTS_DIR)
 
 
 def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> dict[str, int]:
@@ -34,6 +33,8 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
     `reused_ids` (messages quarantined for reusing a known id with other content: the agency must be
     told) and `unsigned_accepted` (unsigned messages loaded in the migration window), both warned about.
     Raises ingestion.loader.OffsetsLostToRetention when retention deleted messages before they were loaded."""
+    from ingestion.loader import ingest
+
     settings = settings or Settings.from_env()
     (result,) = ingest(settings.warehouse, [default_contracts()[topic]], settings.kafka_bootstrap, day)
     restrict_sensitive_files(settings)  # the warehouse holds raw identifiers: 0600 (core.file_modes)
@@ -60,8 +61,11 @@ def ingest_feed(topic: str, day: dt.date, settings: Settings | None = None) -> d
 
 def validate_inbound(topic: str, day: dt.date, settings: Settings | None = None) -> dict[str, object]:
     """Inbound validation of one feed's night (expectations.inbound); raises if the night is held."""
+    import duckdb
+
     from expectations.gx_project import open_context
     from expectations.inbound import validate_feed as validate
+    from ingestion.raw_tables import ensure_raw_tables
 
     settings = settings or Settings.from_env()
     contracts = default_contracts()
@@ -74,11 +78,13 @@ def validate_inbound(topic: str, day: dt.date, settings: Settings | None = None)
 
 
 def outbound_datasets() -> list[str]:
-    return sorted(outbound_contracts())
+    return contract_ids(OUTBOUND_CONTRACTS_DIR)
 
 
 def publish_extract(dataset: str, day: dt.date, settings: Settings | None = None) -> dict[str, object]:
     """Validate one mart against its outbound contract and publish it; raises if it is blocked."""
+    import duckdb
+
     from expectations.gx_project import open_context
     from publication.extracts import publish_dataset as publish
 
@@ -123,6 +129,8 @@ def render_docs(settings: Settings | None = None) -> dict[str, str]:
 def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int, str]]:
     """Per feed: rows loaded and records quarantined in total, messages redelivered, and the
     inbound-validation status of the day's batches (released, held, accepted; '-' if none)."""
+    import duckdb
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = []
         for topic, contract in sorted(default_contracts().items()):
@@ -141,6 +149,8 @@ def feed_summary(warehouse: Path, day: dt.date) -> list[tuple[str, int, int, int
 
 def publication_summary(warehouse: Path, day: dt.date) -> list[tuple[str, str, int, str | None]]:
     """Per outbound dataset: the latest publication attempt for the day (status, rows, file)."""
+    import duckdb
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if not one_row(
             con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'publications'"
