@@ -128,9 +128,9 @@ def generate_docs(settings: Settings, as_of: dt.date | None = None) -> Path:
     catalog is read from the warehouse. Returns the target folder holding index.html, manifest.json (the
     night's parse) and catalog.json."""
     work = settings.paths.dbt / "docs"
-    parsed = parse_folder(settings, as_of)
+    parsed, manifest = night_parse(settings, as_of)
     (work / "target").mkdir(parents=True, exist_ok=True)  # dbt makes it only when it parses
-    _invoke(settings, ["docs", "generate", "--no-compile"], work, as_of, manifest=night_manifest(settings, as_of))
+    _invoke(settings, ["docs", "generate", "--no-compile"], work, as_of, manifest=manifest)
     shutil.copyfile(parsed / "manifest.json", work / "target" / "manifest.json")
     return work / "target"
 
@@ -153,11 +153,12 @@ def parse_key(settings: Settings, as_of: dt.date | None) -> str:
     return digest.hexdigest()[:16]
 
 
-def parse_folder(settings: Settings, as_of: dt.date | None) -> Path:
+def parse_folder(settings: Settings, as_of: dt.date | None, key: str | None = None) -> Path:
     """The night's parse (`dbt parse` of the project for the day's vars): its target folder, with
-    manifest.json and partial_parse.msgpack, made once per parse_key; an older night's is removed."""
+    manifest.json and partial_parse.msgpack, made once per parse_key (`key`, if the caller has it); an
+    older night's is removed."""
     root = settings.paths.dbt / "parse"
-    folder = root / parse_key(settings, as_of)
+    folder = root / (key or parse_key(settings, as_of))
     if not (folder / PARSE_STATE).exists():
         root.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=".parsing-", dir=root))
@@ -175,22 +176,29 @@ def parse_folder(settings: Settings, as_of: dt.date | None) -> Path:
     return folder
 
 
-# The manifest this process parsed or loaded last: (parse_key, manifest).
-_loaded: tuple[str, Manifest] | None = None
+# The parse this process made or loaded last: (parse_key, its folder, the manifest).
+_loaded: tuple[str, Path, Manifest] | None = None
 
 
-def night_manifest(settings: Settings, as_of: dt.date | None) -> Manifest:
+def night_parse(settings: Settings, as_of: dt.date | None) -> tuple[Path, Manifest]:
     """The project parsed for a data day, shared by every dbt command of the night: parsed once
-    (parse_folder), loaded once per process from dbt's saved state, reused while the key holds."""
+    (parse_folder), loaded once per process from dbt's saved state, reused while the key holds.
+    Returns the parse's folder and its manifest (one key: a file saved meanwhile cannot split them)."""
     global _loaded
     key = parse_key(settings, as_of)
     if _loaded is None or _loaded[0] != key:
         from dbt.contracts.graph.manifest import Manifest
         from dbt.parser.manifest import extended_mashumuro_decoder
 
-        state = (parse_folder(settings, as_of) / PARSE_STATE).read_bytes()
-        _loaded = (key, Manifest.from_msgpack(state, decoder=extended_mashumuro_decoder))
-    return _loaded[1]
+        folder = parse_folder(settings, as_of, key)
+        state = (folder / PARSE_STATE).read_bytes()
+        _loaded = (key, folder, Manifest.from_msgpack(state, decoder=extended_mashumuro_decoder))
+    return _loaded[1], _loaded[2]
+
+
+def night_manifest(settings: Settings, as_of: dt.date | None) -> Manifest:
+    """The night's parsed manifest (night_parse)."""
+    return night_parse(settings, as_of)[1]
 
 
 def run_on_night_manifest(
