@@ -56,7 +56,7 @@ class DataPaths:
 
     @property
     def dbt(self) -> Path:
-        """dbt's target and logs of the nightly build; docs/ and cosmos-cache/ below it."""
+        """dbt's target and logs of the nightly build; docs/ and parse/ (the night's one parse) below it."""
         return self.root / "dbt"
 
     @property
