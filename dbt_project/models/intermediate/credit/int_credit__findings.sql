@@ -4,6 +4,8 @@
 -- grades and a platform's partner findings are counted from here (its liability for them: 连带责任
 -- only for outsourcing in Hunan, 湘人社规〔2021〕24号 二(三); dispatch: 劳动合同法 Art.92, 连带赔偿责任 of the
 -- dispatching firm and the accepting unit; elsewhere 依法承担相应责任).
+-- A table, not a view: the marts and their tests read it several times, and it unions views over whole tables.
+{{ config(materialized='table') }}
 
 select payer_uscc as enterprise_uscc, platform_uscc, {{ finding_kind('wage_arrears') }} as finding_kind,
        payday as finding_date,

@@ -13,6 +13,9 @@
 --                          pilot binds the platform in the workplace's province (人社部发〔2021〕110号,
 --                          人社部发〔2025〕24号: every order-taker of a pilot platform is covered; outside the pilot
 --                          no cover is owed to them, and Wenzhou's seed 002 (三) only lets platforms insure).
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
 
 with engagements as (
     select

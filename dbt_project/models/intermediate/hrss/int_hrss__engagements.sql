@@ -3,6 +3,10 @@
 -- on which the occupational-injury pilot binds its platform there: a pilot platform (by brand) in a pilot
 -- province (the region code's first two digits), from the later of the two start dates to the earlier end
 -- (人社部发〔2021〕110号, 人社部发〔2025〕24号; null when the pilot does not bind it).
+-- A table read by a dozen models (not a view re-ranking the ledger for each), incremental: a night re-ranks only
+-- the engagements with a ledger report staged that night (the others' latest report cannot have changed).
+{{ config(materialized='incremental', unique_key='engagement_key', incremental_strategy='delete+insert') }}
+
 select
     l.employer_uscc || ':' || l.platform_uscc || ':' || l.worker_key as engagement_key,
     l.employer_uscc,
@@ -39,6 +43,13 @@ left join {{ ref('ref_regions') }} r on r.region_code = l.region_code
 left join {{ ref('ref_occupational_injury_pilot_platforms') }} pp on pp.platform_brand = l.platform_brand
 left join {{ ref('ref_occupational_injury_pilot_provinces') }} pv
     on pv.province_code = left(l.region_code, 2) and pp.platform_brand is not null
+{%- if is_incremental() %}
+where exists (
+    select 1 from {{ ref('stg_hrss__employment_ledger') }} n
+    where n.staged_on = {{ as_of_date() }}
+        and n.employer_uscc = l.employer_uscc and n.platform_uscc = l.platform_uscc and n.worker_key = l.worker_key
+)
+{%- endif %}
 qualify row_number() over (
     partition by l.employer_uscc, l.platform_uscc, l.worker_key
     order by l.report_month desc, l.report_date desc, l.kafka_partition desc, l.kafka_offset desc) = 1

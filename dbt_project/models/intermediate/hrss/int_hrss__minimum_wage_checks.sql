@@ -11,6 +11,10 @@
 --   (onboarding/offboarding of the engagement) over the days of the calendar month of period_start
 --   (joined on the 16th of a 30-day month: 15/30). Part-time (劳动合同法 Art.72) and "not fully" workers
 --   (人社厅发〔2023〕50号): the hourly minimum × hours worked.
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
+
 with pay as (
     select
         w.*,

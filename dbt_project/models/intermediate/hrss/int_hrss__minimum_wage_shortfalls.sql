@@ -2,6 +2,10 @@
 -- the monthly tier prorated for the days employed (full-time labour contracts), the hourly tier × hours
 -- for part-time (劳动合同法 Art.72) and "not fully" workers (人社厅发〔2023〕50号), in force at the start
 -- of the period (int_hrss__minimum_wage_checks). Overtime pay, premiums and allowances do not count.
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
+
 select
     wage_payment_key,
     {{ wage_period_columns() }},

@@ -7,6 +7,9 @@
 --   A deduction for 'other' reasons is 克扣 (Art.15): it counts as unpaid; so does damage above the cap.
 -- * Civil payees (relationship civil: independent contractors) are out: their unpaid fees are contract
 --   debts, not 欠薪. A payment with no known engagement stays in.
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
 
 with due as (
     select

@@ -9,6 +9,10 @@
 -- * part_time_pay_cycle_exceeded — 劳动合同法 Art.72 para.2: part-time pay settled at most every
 --   part_time_pay_cycle_days_max (15) days; a part-time labour contract's period of more calendar days
 --   (period_end − period_start + 1); measured_value = the period's days.
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
+
 with checks as (
     select
         c.*,

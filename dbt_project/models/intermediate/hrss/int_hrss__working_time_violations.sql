@@ -19,6 +19,9 @@
 --                                   continuous_service_break_after_minutes (an unconfirmed default; 人社厅发〔2023〕50号
 --                                   asks platforms to prompt a break)
 -- Evidence: the service record of the day (for a week or month, of its last day worked).
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
 
 with labour_days as (
     select

@@ -5,6 +5,10 @@
 --                (医保 and the unions can reach out before it closes);
 --   gap          the window passed with no new spell, or the next spell started after it.
 -- Spells come from the latest enrolment snapshot of each worker.
+-- A table, not a view: worker-sized, and read by its consumers and by each of its tests (a view is recomputed
+-- for every reader).
+{{ config(materialized='table') }}
+
 with latest_snapshot as (
     select *
     from {{ ref('stg_nhsa__medical_enrolments') }}

@@ -1,5 +1,8 @@
 -- Platforms' monthly employment report / worker ledger, one row per worker x employer x period.
 -- Name and phone are dropped here: no model downstream needs them.
+-- Incremental, like stg_hrss__service_time: each night stages only its new batches (released_rows).
+{{ config(materialized='incremental', unique_key='ledger_id', incremental_strategy='delete+insert') }}
+
 select
     ledger_id,
     report_period,
@@ -22,5 +25,6 @@ select
     deposit_amount,
     report_date,
     platform_brand,
-    {{ kafka_evidence() }}
+    {{ kafka_evidence() }},
+    {{ staging_batch_columns() }}
 from {{ released_rows('hrss__employment_ledger') }}

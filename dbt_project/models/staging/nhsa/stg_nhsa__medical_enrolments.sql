@@ -1,4 +1,7 @@
 -- Medical-insurance enrolment spells, one row per spell per snapshot day.
+-- Incremental, like stg_hrss__service_time: each night stages only its new batches (released_rows).
+{{ config(materialized='incremental', unique_key='spell_snapshot_id', incremental_strategy='delete+insert') }}
+
 select
     spell_id as spell_snapshot_id,
     {{ pseudonymise('worker_id_number') }} as worker_key,
@@ -9,5 +12,6 @@ select
     end_date,
     status as spell_status,
     snapshot_date,
-    {{ kafka_evidence() }}
+    {{ kafka_evidence() }},
+    {{ staging_batch_columns() }}
 from {{ released_rows('nhsa__medical_enrolment') }}
