@@ -38,7 +38,7 @@ def tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 
 def differences(incremental: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[int, int]:
-    """Rows of the incrementally built table missing from the full refresh's (attached as `full`), and the
+    """Rows of the incrementally built table missing from the full refresh's (attached as `refreshed`), and the
     reverse, compared as multisets on every column but STAGING_COLUMNS."""
     columns = [
         c
@@ -50,7 +50,7 @@ def differences(incremental: duckdb.DuckDBPyConnection, schema: str, table: str)
         if c not in STAGING_COLUMNS
     ]
     select = ", ".join(f'"{c}"' for c in columns)
-    mine, theirs = f'"{schema}"."{table}"', f'"full"."{schema}"."{table}"'
+    mine, theirs = f'"{schema}"."{table}"', f'refreshed."{schema}"."{table}"'
     counts = []
     for left, right in ((mine, theirs), (theirs, mine)):
         query = f"SELECT count(*) FROM (SELECT {select} FROM {left} EXCEPT ALL SELECT {select} FROM {right})"
@@ -61,7 +61,7 @@ def differences(incremental: duckdb.DuckDBPyConnection, schema: str, table: str)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[tuple[str, str]]]]:
     """The nights built incrementally in one warehouse, a copy of it refreshed in full on the last night; a
-    connection to the incremental one with the full one attached as `full`, and the tables built."""
+    connection to the incremental one with the full one attached as `refreshed`, and the tables built."""
     incremental, full = tmp_path_factory.mktemp("incremental"), tmp_path_factory.mktemp("full")
     loader = NightLoader(WORKERS, SEED, NIGHTS[0])
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -73,7 +73,7 @@ def built(tmp_path_factory) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[tu
         shutil.copyfile(settings.warehouse, full / "warehouse.duckdb")
         dbt_runner.build_night(night_settings(full, monkeypatch), as_of=NIGHTS[-1], full_refresh=True)
     con = duckdb.connect(str(incremental / "warehouse.duckdb"))
-    con.execute(f"ATTACH '{full / 'warehouse.duckdb'}' AS full (READ_ONLY)")
+    con.execute(f"ATTACH '{full / 'warehouse.duckdb'}' AS refreshed (READ_ONLY)")
     yield con, tables(con)
     con.close()
 
@@ -92,7 +92,7 @@ def test_the_comparison_is_not_vacuous(built):
 def test_incremental_nights_build_what_a_full_refresh_builds(built):
     con, built_tables = built
     full_tables = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'full' "
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'refreshed' "
         f"AND schema_name IN {SCHEMAS} ORDER BY 1, 2"
     ).fetchall()
     assert full_tables == built_tables
