@@ -30,6 +30,7 @@ from tests.support import LAYERS, build_night, night_settings, own_feeds, unlaye
 SLOWEST_FIRST = (
     "test_nightly",  # a backfill of three nights and a rerun: four DAG runs
     "test_hostile_night",  # one DAG run
+    "test_incremental_nights",  # four dbt builds of a night: three incremental, one full refresh
     "test_snapshots",  # builds the built night (unless another worker has) and eight snapshots with dbt docs
     "test_alerts",
     "test_blacklist_cases",  # two nights of hand-built cases
