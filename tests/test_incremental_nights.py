@@ -72,8 +72,12 @@ def built(tmp_path_factory) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[tu
         checkpoint(settings.warehouse)
         shutil.copyfile(settings.warehouse, full / "warehouse.duckdb")
         dbt_runner.build_night(night_settings(full, monkeypatch), as_of=NIGHTS[-1], full_refresh=True)
+        # dbt-duckdb keeps the refreshed warehouse open in this process, and DuckDB attaches no file twice:
+        # the comparison reads a copy of it
+        checkpoint(full / "warehouse.duckdb")
+        shutil.copyfile(full / "warehouse.duckdb", full / "refreshed.duckdb")
     con = duckdb.connect(str(incremental / "warehouse.duckdb"))
-    con.execute(f"ATTACH '{full / 'warehouse.duckdb'}' AS refreshed (READ_ONLY)")
+    con.execute(f"ATTACH '{full / 'refreshed.duckdb'}' AS refreshed (READ_ONLY)")
     yield con, tables(con)
     con.close()
 
