@@ -101,7 +101,9 @@ class NightWatch:
         self._alerts_from = operator_alerts.stat().st_size if operator_alerts.exists() else 0
         self._run: tuple[int, str] | None = None  # dag_run (id, run_id) once it exists
         self._mapped: dict[str, str] | None = None  # mapped task -> the task whose returned list it maps over
-        self.after_id = self._scalar("SELECT coalesce(max(id), 0) FROM dag_run") or 0
+        # the runs there before this one: a rerun of a logical date deletes its run, and SQLite gives the new
+        # run the deleted one's id, so a run is new by its (id, run_id), not by a larger id
+        self._earlier = set(self._connection().execute("SELECT id, run_id FROM dag_run").fetchall())
         self.tasks: list[TaskRun] = []
 
     def _connection(self) -> sqlite3.Connection:
@@ -127,14 +129,10 @@ class NightWatch:
 
     def _poll(self, final: bool) -> list[TaskRun]:
         if self._run is None:
-            found = (
-                self._connection()
-                .execute(
-                    "SELECT id, run_id FROM dag_run WHERE dag_id = ? AND id > ? ORDER BY id DESC LIMIT 1",
-                    (self._dag_id, self.after_id),
-                )
-                .fetchone()
+            runs = self._connection().execute(
+                "SELECT id, run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC", (self._dag_id,)
             )
+            found = next((run for run in runs if run not in self._earlier), None)
             if found is None:
                 return []
             self._run = (found[0], found[1])

@@ -105,6 +105,16 @@ def test_each_try_is_reported_once_as_it_ends_with_its_feed_rows_and_error(metad
     watch.close()
 
 
+def test_a_rerun_of_the_same_logical_date_is_reported_though_sqlite_gives_it_the_replaced_runs_id(metadata, tmp_path):
+    db, con = metadata
+    watch = NightWatch(db, DAG, tmp_path / "operator_alerts.jsonl")
+    con.execute("DELETE FROM dag_run WHERE run_id = 'manual__earlier'")  # `airflow dags test` replaces the run
+    con.execute("INSERT INTO dag_run VALUES (1, ?, ?)", [DAG, RUN])
+    finish(con, "list_feeds", -1, "success", returned=["court.case.v1"])
+    (listed,) = watch.poll()
+    assert (listed.name, listed.state) == ("list_feeds", "success")
+
+
 def test_a_failed_task_waits_for_its_alert_unless_the_run_is_over(metadata, tmp_path):
     db, con = metadata
     watch = NightWatch(db, DAG, tmp_path / "operator_alerts.jsonl")
