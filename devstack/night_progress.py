@@ -169,6 +169,17 @@ class NightWatch:
         self.tasks += done
         return done
 
+    def run_state(self) -> str | None:
+        """The state Airflow recorded for the watched run; None if no run was seen or the database is busy
+        (the caller then asks Airflow's CLI, a start-up of 10 s or more)."""
+        if self._run is None:
+            return None
+        try:
+            state = self._scalar("SELECT state FROM dag_run WHERE id = ? AND run_id = ?", *self._run)
+        except sqlite3.Error:
+            return None
+        return str(state) if state else None
+
     def _returned(self, run_pk: int, task_id: str, map_index: int) -> Any:
         value = self._scalar(
             "SELECT value FROM xcom WHERE dag_run_id = ? AND task_id = ? AND map_index = ? AND key = 'return_value'",

@@ -186,7 +186,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
     watch = NightWatch(db, DAG_ID, settings.paths.operator_alerts) if db and db.exists() else None
     if watch is None:
         _say(f"(no per-task progress: the metadata database is not SQLite; see {night.log_path})")
-    started, cpu = time.monotonic(), time.process_time()
+    started, cpu, recorded = time.monotonic(), time.process_time(), None
     with night.log_path.open("ab") as log:
         process = subprocess.Popen(
             [airflow, "dags", "test", DAG_ID, logical_date.isoformat()],
@@ -210,7 +210,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
         night.runner_cpu = time.process_time() - cpu
         if watch:
             _report(watch.poll(final=True), started, night.log_path)
-            night.tasks = watch.tasks
+            night.tasks, recorded = watch.tasks, watch.run_state()
     finally:
         if watch:
             watch.close()
@@ -219,7 +219,7 @@ def run_dag(day: dt.date, settings: Settings, bootstrap: str) -> NightRun:
             process.wait()
     # A failed run (a held feed, a blocked dataset) is a verdict to report, not a crash: the state
     # Airflow recorded tells them apart.
-    night.state = _run_state(airflow, env, logical_date)
+    night.state = recorded or _run_state(airflow, env, logical_date)
     if night.state == "missing":
         _fail(f"airflow dags test {DAG_ID} recorded no run (exit {process.returncode})", night.log_path)
     _say("")

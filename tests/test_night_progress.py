@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 DAG = "nightly_agency_sync"
 RUN = "manual__2026-11-22T18:00:00+00:00"
 SCHEMA = """
-CREATE TABLE dag_run (id INTEGER PRIMARY KEY, dag_id TEXT, run_id TEXT);
+CREATE TABLE dag_run (id INTEGER PRIMARY KEY, dag_id TEXT, run_id TEXT, state TEXT);
 CREATE TABLE task_instance (task_id TEXT, dag_id TEXT, run_id TEXT, map_index INTEGER, start_date TEXT,
     end_date TEXT, duration REAL, state TEXT, try_number INTEGER, updated_at TEXT);
 CREATE TABLE xcom (dag_run_id INTEGER, task_id TEXT, map_index INTEGER, key TEXT, value TEXT);
@@ -54,7 +54,7 @@ def metadata(tmp_path):
     con = sqlite3.connect(db, isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
     con.executescript(SCHEMA)
-    con.execute("INSERT INTO dag_run VALUES (1, ?, 'manual__earlier')", [DAG])  # the run this one replaces
+    con.execute("INSERT INTO dag_run VALUES (1, ?, 'manual__earlier', 'success')", [DAG])  # the run this one replaces
     con.execute(
         "INSERT INTO task_instance VALUES ('list_feeds', ?, 'manual__earlier', -1, NULL, '2026-12-01 10:00:00', 1.0,"
         " 'success', 1, NULL)",
@@ -80,7 +80,7 @@ def test_each_try_is_reported_once_as_it_ends_with_its_feed_rows_and_error(metad
     alerts.write_text(json.dumps({"run_id": "manual__earlier", "task_id": "ingest_feed", "map_index": 1}) + "\n")
     watch = NightWatch(db, DAG, alerts)
     assert watch.poll() == []  # the earlier run's tasks are not this run's
-    con.execute("INSERT INTO dag_run VALUES (2, ?, ?)", [DAG, RUN])
+    con.execute("INSERT INTO dag_run VALUES (2, ?, ?, 'running')", [DAG, RUN])
     finish(con, "list_feeds", -1, "success", returned=["court.case.v1", "hrss.wage_payment.v1"])
     counts = {"messages": 2, "records": 1795, "loaded": 1790, "quarantined": 5}
     finish(con, "ingest_feed", 0, "success", seconds=1.5, returned=counts, end="2026-12-02 10:00:02")
@@ -109,16 +109,28 @@ def test_a_rerun_of_the_same_logical_date_is_reported_though_sqlite_gives_it_the
     db, con = metadata
     watch = NightWatch(db, DAG, tmp_path / "operator_alerts.jsonl")
     con.execute("DELETE FROM dag_run WHERE run_id = 'manual__earlier'")  # `airflow dags test` replaces the run
-    con.execute("INSERT INTO dag_run VALUES (1, ?, ?)", [DAG, RUN])
+    con.execute("INSERT INTO dag_run VALUES (1, ?, ?, 'running')", [DAG, RUN])
     finish(con, "list_feeds", -1, "success", returned=["court.case.v1"])
     (listed,) = watch.poll()
     assert (listed.name, listed.state) == ("list_feeds", "success")
 
 
+def test_the_run_state_is_the_watched_runs_own_not_an_earlier_runs(metadata, tmp_path):
+    db, con = metadata
+    watch = NightWatch(db, DAG, tmp_path / "operator_alerts.jsonl")
+    assert watch.run_state() is None  # no run of its own yet: the earlier run's 'success' is not this night's
+    con.execute("INSERT INTO dag_run VALUES (2, ?, ?, 'running')", [DAG, RUN])
+    finish(con, "render_docs", -1, "failed")
+    watch.poll(final=True)
+    con.execute("UPDATE dag_run SET state = 'failed' WHERE id = 2")
+    assert watch.run_state() == "failed"
+    watch.close()
+
+
 def test_a_failed_task_waits_for_its_alert_unless_the_run_is_over(metadata, tmp_path):
     db, con = metadata
     watch = NightWatch(db, DAG, tmp_path / "operator_alerts.jsonl")
-    con.execute("INSERT INTO dag_run VALUES (2, ?, ?)", [DAG, RUN])
+    con.execute("INSERT INTO dag_run VALUES (2, ?, ?, 'running')", [DAG, RUN])
     finish(con, "render_docs", -1, "failed")
     assert watch.poll() == []  # its failure callback may not have written the alert yet
     (failed,) = watch.poll(final=True)
