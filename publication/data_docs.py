@@ -9,7 +9,7 @@ older results, after which, as when the list is missing or a result was removed,
 rebuilt.
 
 The contract catalog is a pure function of the files under contracts/ and of datacontract-cli's
-version, and rendering it takes datacontract-cli half a minute, so it is rendered once per distinct
+version, and rendering it takes seconds (half a minute by `datacontract catalog`), so it is rendered once per distinct
 set of contracts and kept in a cache (CATALOG_CACHE, keyed by catalog_key) that each night copies
 from. A changed, added or removed contract changes the key, so the next night renders it afresh.
 Where the cache cannot be written (a read-only install such as the image), every night renders it.
@@ -22,8 +22,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from importlib.metadata import version
@@ -105,8 +103,8 @@ def catalog_key(contracts_dir: Path = CONTRACTS_DIR) -> str:
 def build_contract_catalog(
     out_dir: Path, contracts_dir: Path = CONTRACTS_DIR, cache: Path | None = CATALOG_CACHE
 ) -> Path:
-    """`datacontract catalog` over every contract under `contracts_dir` into `out_dir`; returns its
-    index.html. Copied from `cache` when these contracts were rendered before (None: always render)."""
+    """The catalog `datacontract catalog` would write of every contract under `contracts_dir`, into
+    `out_dir`; returns its index.html. Copied from `cache` when these contracts were rendered before (None: always render)."""
     if cache is None:
         return render_contract_catalog(out_dir, contracts_dir)
     cached = cache / catalog_key(contracts_dir)
@@ -140,16 +138,11 @@ def _store_catalog(cached: Path, contracts_dir: Path) -> None:
 
 
 def render_contract_catalog(out_dir: Path, contracts_dir: Path = CONTRACTS_DIR) -> Path:
-    """Run `datacontract catalog` (no cache); returns its index.html."""
-    datacontract = Path(sys.executable).with_name("datacontract")
-    subprocess.run(
-        [str(datacontract), "catalog", "--files", CATALOG_FILES, "--output", str(out_dir.resolve())],
-        cwd=contracts_dir,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out_dir / "index.html"
+    """Render the catalog `datacontract catalog` writes (no cache; publication.contract_catalog);
+    returns its index.html."""
+    from publication.contract_catalog import render_catalog  # datacontract-cli: a heavy import, only here
+
+    return render_catalog(out_dir.resolve(), contracts_dir, CATALOG_FILES)
 
 
 def _prune(cache: Path, keep: Path) -> None:

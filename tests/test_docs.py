@@ -13,6 +13,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from datacontract.config import cli_config
+from datacontract.data_contract import DataContract
+from jsonschema import Draft201909Validator, SchemaError
 
 from core.config import CONTRACTS_DIR
 from core.contracts import default_contracts, outbound_contracts
@@ -22,7 +25,8 @@ from devstack.synthetic.world import build_world
 from expectations.gx_project import open_context, validate_frame
 from expectations.suites import feed_suites
 from publication import data_docs
-from publication.data_docs import build_contract_catalog, build_data_docs, catalog_key
+from publication.contract_catalog import _schemas_checked_once
+from publication.data_docs import build_contract_catalog, build_data_docs, catalog_key, render_contract_catalog
 from tests.support import load_and_validate, rendered_dom
 
 pytestmark = pytest.mark.integration
@@ -71,6 +75,36 @@ def test_the_catalog_lists_every_contract_inbound_and_outbound(tmp_path):
     dom = rendered_dom(index)
     for topic in [*default_contracts(), *outbound_contracts()]:
         assert topic in dom, topic
+
+
+def test_the_catalogs_pages_are_those_datacontract_cli_exports_but_for_their_render_time(tmp_path):
+    index = render_contract_catalog(tmp_path / "catalog", CONTRACTS_DIR)
+
+    def undated(html: str) -> str:
+        return re.sub(r"\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} UTC", "<date>", html)
+
+    for contract in ["inbound/samr.penalty.v1", "outbound/gigshield.share.hrss.labour_findings.v1"]:
+        exported = DataContract(
+            data_contract_file=str(CONTRACTS_DIR / f"{contract}.odcs.yaml"), inline_references=True, config=cli_config()
+        ).export("html")
+        assert isinstance(exported, str)
+        page = (index.parent / f"{contract}.odcs.html").read_text(encoding="utf-8")
+        assert undated(page) == undated(exported) and undated(page) != page, contract
+
+
+def test_a_schema_passed_once_is_not_checked_again_during_a_render_but_a_failing_one_always_fails():
+    original = vars(Draft201909Validator)["check_schema"]
+    checked = []
+    valid, invalid = {"type": "object"}, {"type": 12}
+    with _schemas_checked_once():
+        for _ in range(2):
+            Draft201909Validator.check_schema(valid)
+            with pytest.raises(SchemaError):
+                Draft201909Validator.check_schema(invalid)
+            checked.append(vars(Draft201909Validator)["check_schema"] is not original)
+    assert checked == [True, True] and vars(Draft201909Validator)["check_schema"] is original
+    with pytest.raises(SchemaError):
+        Draft201909Validator.check_schema(invalid)
 
 
 def test_a_changed_added_or_removed_contract_changes_the_catalogs_cache_key(tmp_path):
