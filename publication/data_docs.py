@@ -104,7 +104,8 @@ def build_contract_catalog(
     out_dir: Path, contracts_dir: Path = CONTRACTS_DIR, cache: Path | None = CATALOG_CACHE
 ) -> Path:
     """The catalog `datacontract catalog` would write of every contract under `contracts_dir`, into
-    `out_dir`; returns its index.html. Copied from `cache` when these contracts were rendered before (None: always render)."""
+    `out_dir`; returns its index.html. Copied from `cache` when these contracts were rendered before
+    (None: always render)."""
     if cache is None:
         return render_contract_catalog(out_dir, contracts_dir)
     cached = cache / catalog_key(contracts_dir)
