@@ -8,10 +8,11 @@ A stored result never changes under its key (new runs get new keys) but for the 
 older results, after which, as when the list is missing or a result was removed, the whole site is
 rebuilt.
 
-The contract catalog is a pure function of the files under contracts/ and of datacontract-cli's
-version, and rendering it takes seconds (half a minute by `datacontract catalog`), so it is rendered once per distinct
-set of contracts and kept in a cache (CATALOG_CACHE, keyed by catalog_key) that each night copies
-from. A changed, added or removed contract changes the key, so the next night renders it afresh.
+The contract catalog is a pure function of the files under contracts/, of datacontract-cli's version
+and of its renderer (publication.contract_catalog, in process: seconds, where `datacontract catalog`
+took half a minute), so it is rendered once per distinct set of contracts and kept in a cache
+(CATALOG_CACHE, keyed by catalog_key) that each night copies from. A changed, added or removed
+contract changes the key, so the next night renders it afresh.
 Where the cache cannot be written (a read-only install such as the image), every night renders it.
 """
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 DATA_DOCS_SITE = "local_site"
 CATALOG_FILES = "**/*.odcs.yaml"  # what `datacontract catalog` is given, relative to the contracts folder
 CATALOG_CACHE = Path(os.environ.get("GIGSHIELD_CATALOG_CACHE", PROJECT_ROOT / ".cache" / "contract-catalog"))
+CATALOG_RENDERER = Path(__file__).with_name("contract_catalog.py")  # its source is part of the key
 KEEP_CATALOGS = 3  # catalogs the cache keeps: the most recently used
 _BUILDING = ".building-"
 RENDERED = ".rendered.json"  # in the Data Docs site: what it was built from (key -> digest)
@@ -90,9 +92,11 @@ def _rendered(site: Path) -> dict[str, str]:
 
 
 def catalog_key(contracts_dir: Path = CONTRACTS_DIR) -> str:
-    """What the catalog is made of: datacontract-cli's version, the files it is given and every file
-    under the contracts folder (path and bytes). Equal keys, equal catalogs (but for their render time)."""
+    """What the catalog is made of: datacontract-cli's version, the renderer's source, the files it is
+    given and every file under the contracts folder (path and bytes). Equal keys, equal catalogs (but for
+    their render time)."""
     digest = hashlib.sha256(f"datacontract-cli {version('datacontract-cli')}\0{CATALOG_FILES}\0".encode())
+    digest.update(CATALOG_RENDERER.read_bytes())
     for path in sorted(p for p in contracts_dir.rglob("*") if p.is_file()):
         content = path.read_bytes()
         digest.update(f"{path.relative_to(contracts_dir).as_posix()}\0{len(content)}\0".encode())
